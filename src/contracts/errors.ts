@@ -1,0 +1,60 @@
+/**
+ * Typed errors shared by the core, the stores and the transports. Each carries
+ * a code; the gRPC transport maps codes to status codes in one place
+ * (src/grpc/status.ts), so a store never needs to know about gRPC.
+ */
+export type SluiceErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'FAILED_PRECONDITION'
+  | 'UNAVAILABLE'
+  | 'CANCELLED'
+  | 'INTERNAL';
+
+export class SluiceError extends Error {
+  readonly code: SluiceErrorCode;
+  /** True when the same call may succeed later without changing it. */
+  readonly retryable: boolean;
+
+  constructor(code: SluiceErrorCode, message: string, options?: { cause?: unknown; retryable?: boolean }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options?.retryable ?? code === 'UNAVAILABLE';
+  }
+}
+
+/** A request field is missing or malformed. `field` names it as on the wire. */
+export class InvalidArgumentError extends SluiceError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super('INVALID_ARGUMENT', `${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+/** A referenced thing (session, partition, topic) does not exist. */
+export class NotFoundError extends SluiceError {
+  constructor(message: string) {
+    super('NOT_FOUND', message);
+  }
+}
+
+/** A store (or the gateway itself) cannot serve right now; retrying later may work. */
+export class UnavailableError extends SluiceError {
+  constructor(message: string, cause?: unknown) {
+    super('UNAVAILABLE', message, { cause });
+  }
+}
+
+/** The call was cancelled (client gone, gateway shutting down). */
+export class CancelledError extends SluiceError {
+  constructor(message = 'cancelled') {
+    super('CANCELLED', message);
+  }
+}
+
+export function isSluiceError(err: unknown): err is SluiceError {
+  return err instanceof SluiceError;
+}

@@ -1,0 +1,31 @@
+/** A consumer group at one version. Version 0 is "unversioned". */
+export interface GroupId {
+  name: string;
+  version: number;
+}
+
+/** partition -> last acked offset */
+export type PartitionPositions = ReadonlyMap<number, bigint>;
+
+export interface StoredPositions {
+  topic: string;
+  group: GroupId;
+  positions: PartitionPositions;
+}
+
+export interface PositionsStore {
+  /**
+   * Stores `offset` as the group's position in `partition`; the last write wins
+   * (10, 200, 100 leaves 100). Resolves only once the store holds it durably
+   * (as durable as the store is); throws UnavailableError when down.
+   */
+  update(topic: string, group: GroupId, partition: number, offset: bigint): Promise<void>;
+  /** The positions of one group version (empty map when none). */
+  fetch(topic: string, group: GroupId): Promise<PartitionPositions>;
+  /** version -> positions, for every version of `groupName` on `topic`. */
+  fetchAllVersions(topic: string, groupName: string): Promise<ReadonlyMap<number, PartitionPositions>>;
+  /** Every stored (topic, group version). */
+  findAll(): AsyncIterable<StoredPositions>;
+  /** Releases connections. Idempotent. */
+  close(): Promise<void>;
+}
