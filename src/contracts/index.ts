@@ -2,3 +2,4 @@ export * from './errors.ts';
 export type * from './records.ts';
 export type * from './positions.ts';
 export type * from './plugin.ts';
+export * from './partitioning.ts';
