@@ -1,0 +1,74 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * The gateway's own settings. Store settings (MEMORY_PARTITIONS, KAFKA_*,
+ * REDIS_URL) are validated by the store plugin that uses them, at start too.
+ */
+const Schema = z.object({
+  GRPC_HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
+  GRPC_PORT: z.coerce.number().int('must be an integer').min(0).max(65535).default(6565),
+  RECORDS_STORE: z.string().min(1, 'must not be empty').default('memory'),
+  POSITIONS_STORE: z.string().min(1, 'must not be empty').default('memory'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int('must be an integer').min(0).max(600_000).default(10_000),
+  GRPC_MAX_MESSAGE_BYTES: z.coerce.number().int('must be an integer').min(1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
+  GRPC_MAX_SESSION_MEMORY_MIB: z.coerce.number().int('must be an integer').min(1).max(65_536).default(32),
+  GRPC_MAX_CONCURRENT_STREAMS: z.coerce.number().int('must be an integer').min(1).max(1_000_000).default(1000),
+});
+
+export type GatewayConfig = z.infer<typeof Schema>;
+
+export interface LoadedConfig {
+  gateway: GatewayConfig;
+  /** Every key, for store plugins to validate their own. */
+  raw: Readonly<Record<string, string | undefined>>;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`${key}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads the environment, overlaid by the JSON file named by SLUICE_CONFIG
+ * (its keys win), and validates it. Throws ConfigError naming the first bad key.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): LoadedConfig {
+  const raw: Record<string, string | undefined> = { ...env, ...readConfigFile(env.SLUICE_CONFIG) };
+  // An empty variable counts as unset, as shells make it easy to export one.
+  const present = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = Schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0] ?? 'config');
+    throw new ConfigError(key, `${issue.message} (got ${JSON.stringify(present[key])})`);
+  }
+  return { gateway: parsed.data, raw: present };
+}
+
+function readConfigFile(path: string | undefined): Record<string, string> {
+  if (path === undefined || path === '') return {};
+  let content: unknown;
+  try {
+    content = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError('SLUICE_CONFIG', `cannot read ${path} as JSON: ${(err as Error).message}`);
+  }
+  if (typeof content !== 'object' || content === null || Array.isArray(content)) {
+    throw new ConfigError('SLUICE_CONFIG', `${path} must hold a JSON object of KEY: value`);
+  }
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(content)) {
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new ConfigError(key, `in ${path} must be a string, number or boolean`);
+    }
+    result[key] = String(value);
+  }
+  return result;
+}

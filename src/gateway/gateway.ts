@@ -1,0 +1,200 @@
+import { randomUUID } from 'node:crypto';
+import { Observable } from 'rxjs';
+import type { Logger } from 'pino';
+import {
+  isSluiceError,
+  NotFoundError,
+  UnavailableError,
+  type PartitionPositions,
+  type PositionsStore,
+  type PublishResult,
+  type RecordsStore,
+} from '../contracts/index.ts';
+import { resolveGroupId } from './group-id.ts';
+import { InFlight } from './in-flight.ts';
+import { nextOffsets, replayWatermark, subscriptionPositions } from './positions.ts';
+import { Session } from './session.ts';
+import { SessionRegistry } from './session-registry.ts';
+import { StreamStats } from './stream-stats.ts';
+import type {
+  AckCommand,
+  AssignmentEvent,
+  DeliveredRecord,
+  OffsetsQuery,
+  PublishCommand,
+  ReceiveCommand,
+  SubscribeCommand,
+} from './types.ts';
+import { requireGroup, requireTopic } from './validation.ts';
+
+export interface SubscriptionHandle {
+  sessionId: string;
+  /** One event per partition newly assigned to this member; errors when the store fails or the gateway shuts down. */
+  assignments: Observable<AssignmentEvent>;
+  /** Leaves the group. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * The gateway's use cases, independent of any transport or store: sessions,
+ * assignments, positions, replay flags and acks.
+ */
+export class Gateway {
+  readonly stats = new StreamStats();
+  private readonly sessions = new SessionRegistry();
+  private readonly acks = new InFlight();
+  private readonly stopping = new AbortController();
+
+  constructor(
+    private readonly records: RecordsStore,
+    private readonly positions: PositionsStore,
+    private readonly logger: Logger,
+  ) {}
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  publish(command: PublishCommand): Promise<PublishResult> {
+    this.ensureServing();
+    requireTopic('topic', command.topic);
+    return this.records.publish({ ...command, value: command.event === null ? command.value : null });
+  }
+
+  async subscribe(command: SubscribeCommand): Promise<SubscriptionHandle> {
+    this.ensureServing();
+    const topic = requireTopic('topic', command.topic);
+    const group = resolveGroupId(requireGroup('group', command.group), command.groupVersion);
+    // Refuse to start without the group's positions: starting from
+    // auto_offset_reset instead would silently replay or skip records.
+    await this.positionsOrUnavailable(() => subscriptionPositions(this.positions, topic, group), 'cannot start a subscription');
+
+    const subscription = this.records.subscribe({
+      topic,
+      group: group.name,
+      autoOffsetReset: command.autoOffsetReset,
+      startOffsets: async (partitions) =>
+        nextOffsets(
+          await this.positionsOrUnavailable(() => subscriptionPositions(this.positions, topic, group), 'cannot position a partition'),
+          partitions,
+        ),
+    });
+    const session = new Session(randomUUID(), topic, group, subscription);
+    this.sessions.add(session);
+    this.logger.debug({ sessionId: session.id, topic, group }, 'subscribed');
+
+    const assignments = new Observable<AssignmentEvent>((subscriber) => {
+      const onStop = () => subscriber.error(new UnavailableError('gateway is shutting down; subscribe again'));
+      this.stopping.signal.addEventListener('abort', onStop, { once: true });
+      const inner = subscription.assignments.subscribe({
+        next: (sources) => {
+          for (const source of session.assign(sources)) subscriber.next({ sessionId: session.id, partition: source.partition });
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => subscriber.complete(),
+      });
+      if (this.stopping.signal.aborted) onStop();
+      return () => {
+        this.stopping.signal.removeEventListener('abort', onStop);
+        inner.unsubscribe();
+      };
+    });
+
+    let closed: Promise<void> | undefined;
+    return {
+      sessionId: session.id,
+      assignments,
+      close: () => {
+        closed ??= (async () => {
+          this.sessions.remove(session);
+          await session.close();
+          this.logger.debug({ sessionId: session.id }, 'subscription closed');
+        })();
+        return closed;
+      },
+    };
+  }
+
+  /**
+   * The records of one assigned partition, pulled one by one: nothing is read
+   * from the store ahead of the caller's demand beyond the store's own small
+   * read-ahead. Ends when the partition is revoked, the subscription ends, or
+   * `signal` aborts; throws UnavailableError when the gateway shuts down.
+   */
+  async *receive(command: ReceiveCommand, signal: AbortSignal): AsyncGenerator<DeliveredRecord> {
+    this.ensureServing();
+    const session = this.sessions.get(command.sessionId);
+    const source = session.source(command.partition);
+    if (source === undefined) {
+      throw new NotFoundError(
+        `partition ${command.partition} is not assigned to session "${command.sessionId}" (assigned: ${session.partitions.join(', ') || 'none'})`,
+      );
+    }
+    const reader = session.openReader(command.partition);
+    const stop = AbortSignal.any([signal, reader.signal, this.stopping.signal]);
+    const stream = this.stats.open(session.id, command.partition);
+    try {
+      const watermark = await this.positionsOrUnavailable(
+        () => replayWatermark(this.positions, session.topic, session.group.name, command.partition),
+        'cannot start receiving',
+      );
+      for await (const record of source.records(stop)) {
+        stream.pulled++;
+        if (command.lastKnownOffset > 0n && record.offset <= command.lastKnownOffset) continue;
+        yield { ...record, replay: record.offset <= watermark };
+      }
+      if (this.stopping.signal.aborted) throw new UnavailableError('gateway is shutting down; receive again');
+    } finally {
+      this.stats.close(stream);
+      session.closeReader(command.partition, reader);
+    }
+  }
+
+  /** Stores a position; resolves only once the positions store holds it. */
+  ack(command: AckCommand): Promise<void> {
+    if (command.kind === 'session') {
+      const session = this.sessions.get(command.sessionId);
+      return this.acks.track(this.positions.update(session.topic, session.group, command.partition, command.offset));
+    }
+    const topic = requireTopic('topic', command.topic);
+    const group = resolveGroupId(requireGroup('group', command.group), command.groupVersion);
+    return this.acks.track(this.positions.update(topic, group, command.partition, command.offset));
+  }
+
+  getOffsets(query: OffsetsQuery): Promise<PartitionPositions> {
+    const topic = requireTopic('topic', query.topic);
+    const group = resolveGroupId(requireGroup('group', query.group), query.groupVersion);
+    return this.positions.fetch(topic, group);
+  }
+
+  getEndOffsets(topic: string): Promise<ReadonlyMap<number, bigint>> {
+    return this.records.getEndOffsets(requireTopic('topic', topic));
+  }
+
+  /** Refuses new work and ends open streams with UNAVAILABLE (retryable); acks keep being accepted. */
+  beginShutdown(): void {
+    this.stopping.abort();
+  }
+
+  /** Waits for pending acks, leaves every group, closes the stores. */
+  async close(): Promise<void> {
+    this.beginShutdown();
+    await this.acks.settled();
+    await Promise.allSettled(this.sessions.all().map((session) => session.close()));
+    await Promise.allSettled([this.records.close(), this.positions.close()]);
+  }
+
+  private ensureServing(): void {
+    if (this.stopping.signal.aborted) throw new UnavailableError('gateway is shutting down');
+  }
+
+  private async positionsOrUnavailable<T>(read: () => Promise<T>, what: string): Promise<T> {
+    try {
+      return await read();
+    } catch (err) {
+      if (isSluiceError(err) && err.code !== 'UNAVAILABLE') throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      throw new UnavailableError(`positions store unavailable, ${what}: ${reason}`, err);
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export { Gateway, type SubscriptionHandle } from './gateway.ts';
+export type * from './types.ts';
+export { resolveGroupId } from './group-id.ts';

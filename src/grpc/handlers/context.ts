@@ -1,0 +1,9 @@
+import type { Logger } from 'pino';
+import type { Gateway } from '../../gateway/index.ts';
+
+export interface HandlerContext {
+  gateway: Gateway;
+  logger: Logger;
+  /** Aborts when the server shuts down: open streams end with UNAVAILABLE. */
+  shutdown: AbortSignal;
+}

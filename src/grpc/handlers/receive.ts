@@ -1,0 +1,33 @@
+import type { ServerWritableStream } from '@grpc/grpc-js';
+import { UnavailableError } from '../../contracts/index.ts';
+import { toContentFormat, toReceiveCommand, toReceiveReply } from '../mappers.ts';
+import type { ReceiveReply, ReceiveRequest } from '../messages.ts';
+import { writeWithBackpressure } from '../stream-writer.ts';
+import type { HandlerContext } from './context.ts';
+import { reportError } from './report.ts';
+
+/**
+ * Streams one partition. Each record is pulled from the core only after the
+ * previous one was accepted by grpc-js, so a client that stops reading stops
+ * this loop (and, through the store, the partition) without slowing others.
+ */
+export function receiveHandler(context: HandlerContext) {
+  return async (call: ServerWritableStream<ReceiveRequest, ReceiveReply>): Promise<void> => {
+    const cancelled = new AbortController();
+    call.on('cancelled', () => cancelled.abort());
+    const stop = AbortSignal.any([cancelled.signal, context.shutdown]);
+    try {
+      const format = toContentFormat(call.request.format);
+      const records = context.gateway.receive(toReceiveCommand(call.request), stop);
+      for await (const record of records) {
+        await writeWithBackpressure(call, toReceiveReply(record, format), stop);
+        if (stop.aborted) break;
+      }
+      if (cancelled.signal.aborted) return;
+      if (context.shutdown.aborted) throw new UnavailableError('gateway is shutting down; receive again');
+      call.end();
+    } catch (err) {
+      if (!cancelled.signal.aborted) call.emit('error', reportError(context.logger, 'Receive', err));
+    }
+  };
+}

@@ -1,0 +1,44 @@
+import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import { toAckCommand, toOffsetsQuery, toOffsetsReply, toPublishCommand } from '../mappers.ts';
+import type { AckRequest, GetEndOffsetsRequest, GetOffsetsRequest, OffsetsReply, PublishReply, PublishRequest } from '../messages.ts';
+import type { HandlerContext } from './context.ts';
+import { reportError } from './report.ts';
+
+type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
+
+/** Adapts a promise-returning handler to grpc-js, mapping failures to statuses in one place. */
+function unary<Req, Res>(context: HandlerContext, rpc: string, handle: (request: Req) => Promise<Res>): Unary<Req, Res> {
+  return (call, callback) => {
+    let result: Promise<Res>;
+    try {
+      result = handle(call.request);
+    } catch (err) {
+      callback(reportError(context.logger, rpc, err));
+      return;
+    }
+    result.then(
+      (reply) => callback(null, reply),
+      (err: unknown) => callback(reportError(context.logger, rpc, err)),
+    );
+  };
+}
+
+export function unaryHandlers(context: HandlerContext) {
+  const { gateway } = context;
+  return {
+    Publish: unary<PublishRequest, PublishReply>(context, 'Publish', async (request) => {
+      const result = await gateway.publish(toPublishCommand(request));
+      return { topic: result.topic, partition: result.partition, offset: result.offset.toString() };
+    }),
+    Ack: unary<AckRequest, object>(context, 'Ack', async (request) => {
+      await gateway.ack(toAckCommand(request));
+      return {};
+    }),
+    GetOffsets: unary<GetOffsetsRequest, OffsetsReply>(context, 'GetOffsets', async (request) =>
+      toOffsetsReply(await gateway.getOffsets(toOffsetsQuery(request))),
+    ),
+    GetEndOffsets: unary<GetEndOffsetsRequest, OffsetsReply>(context, 'GetEndOffsets', async (request) =>
+      toOffsetsReply(await gateway.getEndOffsets(request.topic)),
+    ),
+  };
+}

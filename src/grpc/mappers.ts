@@ -1,0 +1,137 @@
+import { InvalidArgumentError, SluiceError, type AutoOffsetReset, type CloudEvent } from '../contracts/index.ts';
+import type { AckCommand, DeliveredRecord, OffsetsQuery, PublishCommand, ReceiveCommand, SubscribeCommand } from '../gateway/index.ts';
+import type {
+  AckRequest,
+  GetOffsetsRequest,
+  LiiklusEventMessage,
+  OffsetsReply,
+  PublishRequest,
+  ReceiveReply,
+  ReceiveRequest,
+  SubscribeRequest,
+  TimestampMessage,
+} from './messages.ts';
+
+// CloudEvents attribute names: lower-case letters and digits only.
+const EXTENSION_NAME = /^[a-z0-9]{1,64}$/;
+const RESERVED_ATTRIBUTES = new Set(['id', 'type', 'source', 'specversion', 'time', 'datacontenttype', 'data', 'dataschema', 'subject']);
+
+export function toPublishCommand(request: PublishRequest): PublishCommand {
+  const event = request.event === 'liiklusEvent' && request.liiklusEvent ? toCloudEvent(request.liiklusEvent) : null;
+  return {
+    topic: request.topic,
+    key: request.key.length > 0 ? request.key : null,
+    value: event === null ? request.value : null,
+    event,
+    headers: new Map(Object.entries(request.headers ?? {})),
+  };
+}
+
+function toCloudEvent(message: LiiklusEventMessage): CloudEvent {
+  for (const field of ['id', 'type', 'source'] as const) {
+    if (message[field] === '') throw new InvalidArgumentError(`liiklusEvent.${field}`, 'must not be empty (a CloudEvents required attribute)');
+  }
+  if (message.time !== '' && Number.isNaN(Date.parse(message.time))) {
+    throw new InvalidArgumentError('liiklusEvent.time', `"${message.time}" is not an RFC 3339 timestamp`);
+  }
+  for (const name of Object.keys(message.extensions ?? {})) {
+    if (!EXTENSION_NAME.test(name) || RESERVED_ATTRIBUTES.has(name)) {
+      throw new InvalidArgumentError(`liiklusEvent.extensions`, `"${name}" is not a valid extension name (lower-case a-z and 0-9, not a core attribute)`);
+    }
+  }
+  return {
+    id: message.id,
+    type: message.type,
+    source: message.source,
+    time: message.time,
+    dataContentType: message.dataContentType,
+    data: message.data,
+    extensions: { ...(message.extensions ?? {}) },
+  };
+}
+
+export function toSubscribeCommand(request: SubscribeRequest): SubscribeCommand {
+  return {
+    topic: request.topic,
+    group: request.group,
+    groupVersion: request.groupVersion,
+    autoOffsetReset: toAutoOffsetReset(request.autoOffsetReset),
+  };
+}
+
+function toAutoOffsetReset(value: SubscribeRequest['autoOffsetReset']): AutoOffsetReset {
+  if (value === 'EARLIEST' || value === 0) return 'earliest';
+  if (value === 'LATEST' || value === 1) return 'latest';
+  throw new InvalidArgumentError('auto_offset_reset', `unknown value ${String(value)}: use EARLIEST or LATEST`);
+}
+
+export type ContentFormat = 'binary' | 'event';
+
+export function toContentFormat(value: ReceiveRequest['format']): ContentFormat {
+  if (value === 'BINARY' || value === 0) return 'binary';
+  if (value === 'LIIKLUS_EVENT' || value === 1) return 'event';
+  throw new InvalidArgumentError('format', `unknown value ${String(value)}: use BINARY or LIIKLUS_EVENT`);
+}
+
+export function toReceiveCommand(request: ReceiveRequest): ReceiveCommand {
+  if (!request.assignment) throw new InvalidArgumentError('assignment', 'is required');
+  if (request.assignment.sessionId === '') throw new InvalidArgumentError('assignment.session_id', 'must not be empty');
+  return {
+    sessionId: request.assignment.sessionId,
+    partition: request.assignment.partition,
+    lastKnownOffset: BigInt(request.lastKnownOffset),
+  };
+}
+
+export function toAckCommand(request: AckRequest): AckCommand {
+  const offset = BigInt(request.offset);
+  // The deprecated assignment form, kept for Liiklus clients that still send it.
+  if (request.assignment && request.assignment.sessionId !== '') {
+    return { kind: 'session', sessionId: request.assignment.sessionId, partition: request.assignment.partition, offset };
+  }
+  return {
+    kind: 'group',
+    topic: request.topic,
+    group: request.group,
+    groupVersion: request.groupVersion,
+    partition: request.partition,
+    offset,
+  };
+}
+
+export function toOffsetsQuery(request: GetOffsetsRequest): OffsetsQuery {
+  return { topic: request.topic, group: request.group, groupVersion: request.groupVersion };
+}
+
+export function toOffsetsReply(offsets: ReadonlyMap<number, bigint>): OffsetsReply {
+  const reply: OffsetsReply = { offsets: {} };
+  for (const [partition, offset] of offsets) reply.offsets[String(partition)] = offset.toString();
+  return reply;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export function toReceiveReply(record: DeliveredRecord, format: ContentFormat): ReceiveReply {
+  const common = {
+    offset: record.offset.toString(),
+    key: record.key ?? EMPTY,
+    timestamp: toTimestamp(record.timestamp),
+    replay: record.replay,
+  };
+  if (format === 'binary') {
+    return { record: { ...common, value: record.value ?? EMPTY, headers: Object.fromEntries(record.headers) } };
+  }
+  if (record.event === null) {
+    throw new SluiceError(
+      'FAILED_PRECONDITION',
+      `format: the record at offset ${record.offset} of partition ${record.partition} is not an event; receive it with format BINARY`,
+    );
+  }
+  return { liiklusEventRecord: { ...common, event: { ...record.event, extensions: { ...record.event.extensions } } } };
+}
+
+function toTimestamp(date: Date): TimestampMessage {
+  const millis = date.getTime();
+  const seconds = Math.floor(millis / 1000);
+  return { seconds: String(seconds), nanos: (millis - seconds * 1000) * 1_000_000 };
+}

@@ -1,0 +1,103 @@
+/**
+ * The wire messages as @grpc/proto-loader presents them with LOADER_OPTIONS
+ * (src/grpc/proto.ts). Incoming messages have every field (defaults: true);
+ * outgoing ones may leave fields out.
+ */
+
+export interface LiiklusEventMessage {
+  id: string;
+  type: string;
+  source: string;
+  time: string;
+  dataContentType: string;
+  data: Uint8Array;
+  extensions: Record<string, string>;
+}
+
+export interface PublishRequest {
+  topic: string;
+  key: Buffer;
+  value: Buffer;
+  liiklusEvent?: LiiklusEventMessage | null;
+  event?: 'liiklusEvent';
+  headers: Record<string, Buffer>;
+}
+
+export interface PublishReply {
+  partition: number;
+  offset: string;
+  topic: string;
+}
+
+export type AutoOffsetResetName = 'EARLIEST' | 'LATEST';
+
+export interface SubscribeRequest {
+  topic: string;
+  group: string;
+  groupVersion: number;
+  autoOffsetReset: AutoOffsetResetName | number;
+}
+
+export interface AssignmentMessage {
+  sessionId: string;
+  partition: number;
+}
+
+export interface SubscribeReply {
+  assignment: AssignmentMessage;
+}
+
+export interface AckRequest {
+  assignment: AssignmentMessage | null;
+  topic: string;
+  group: string;
+  groupVersion: number;
+  partition: number;
+  offset: string;
+}
+
+export type ContentFormatName = 'BINARY' | 'LIIKLUS_EVENT';
+
+export interface ReceiveRequest {
+  assignment: AssignmentMessage | null;
+  lastKnownOffset: string;
+  format: ContentFormatName | number;
+}
+
+export interface TimestampMessage {
+  seconds: string;
+  nanos: number;
+}
+
+export interface RecordMessage {
+  offset: string;
+  key: Uint8Array;
+  value: Uint8Array;
+  timestamp: TimestampMessage;
+  replay: boolean;
+  headers: Record<string, Uint8Array>;
+}
+
+export interface LiiklusEventRecordMessage {
+  offset: string;
+  key: Uint8Array;
+  event: LiiklusEventMessage;
+  timestamp: TimestampMessage;
+  replay: boolean;
+}
+
+export type ReceiveReply = { record: RecordMessage } | { liiklusEventRecord: LiiklusEventRecordMessage };
+
+export interface GetOffsetsRequest {
+  topic: string;
+  group: string;
+  groupVersion: number;
+}
+
+export interface GetEndOffsetsRequest {
+  topic: string;
+}
+
+export interface OffsetsReply {
+  offsets: Record<string, string>;
+}

@@ -1,0 +1,95 @@
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Logger } from 'pino';
+import type { Gateway } from '../gateway/index.ts';
+import { receiveHandler } from './handlers/receive.ts';
+import { subscribeHandler } from './handlers/subscribe.ts';
+import { unaryHandlers } from './handlers/unary.ts';
+import { liiklusService, loadPackageDefinition, SERVICE_NAME } from './proto.ts';
+
+export interface ServerLimits {
+  /** Largest message accepted or sent. */
+  maxMessageBytes: number;
+  /** Cap on one HTTP/2 session's memory, in MiB (grpc/grpc-node#1332: otherwise unbounded). */
+  maxSessionMemoryMiB: number;
+  /** Concurrent streams per connection: one per Subscribe and per Receive. */
+  maxConcurrentStreams: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxMessageBytes: 4 * 1024 * 1024,
+  maxSessionMemoryMiB: 32,
+  maxConcurrentStreams: 1000,
+};
+
+export interface SluiceServer {
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  /**
+   * Stops accepting calls, ends open streams with UNAVAILABLE (clients retry
+   * elsewhere), waits up to `graceMs` for calls to finish, then forces them.
+   */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+export async function startServer(options: {
+  gateway: Gateway;
+  logger: Logger;
+  host: string;
+  port: number;
+  limits?: Partial<ServerLimits>;
+}): Promise<SluiceServer> {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': limits.maxMessageBytes,
+    'grpc.max_send_message_length': limits.maxMessageBytes,
+    'grpc-node.max_session_memory': limits.maxSessionMemoryMiB,
+    'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
+    // Notice dead clients so their partitions are released, not held forever.
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 5_000,
+  });
+  const shutdown = new AbortController();
+  const context = { gateway: options.gateway, logger: options.logger, shutdown: shutdown.signal };
+
+  const definition = loadPackageDefinition();
+  server.addService(liiklusService(definition), {
+    ...unaryHandlers(context),
+    Subscribe: subscribeHandler(context),
+    Receive: receiveHandler(context),
+  });
+  const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
+  health.addToServer(server);
+  new ReflectionService(definition).addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
+    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+  });
+
+  let stopping: Promise<void> | undefined;
+  return {
+    port,
+    shutdown(graceMs) {
+      stopping ??= (async () => {
+        health.setStatus('', 'NOT_SERVING');
+        health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+        options.gateway.beginShutdown();
+        shutdown.abort();
+        const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
+        if ((await Promise.race([graceful, deadline])) === 'timeout') {
+          options.logger.warn({ graceMs }, 'calls still open after the grace period: forcing shutdown');
+          server.forceShutdown();
+        }
+        clearTimeout(timer);
+        await options.gateway.close();
+      })();
+      return stopping;
+    },
+  };
+}

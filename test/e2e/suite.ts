@@ -1,0 +1,392 @@
+import { status } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Assignment, ReceiveStream, TestClient } from '../support/client.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { uniqueName } from '../support/records.ts';
+
+/** Partitions per topic in every store the suite runs on. */
+export const PARTITIONS = 4;
+
+const buf = (s: string) => Buffer.from(s);
+const partitionsOf = (assignments: Assignment[]) => [...new Set(assignments.map((a) => a.partition))].sort((a, b) => a - b);
+const ALL = Array.from({ length: PARTITIONS }, (_, i) => i);
+
+/**
+ * Every rule of the gateway's semantics (DESIGN.md section 3), over real gRPC
+ * with a client generated from proto/. Run once per store combination.
+ */
+export function describeGateway(label: string, env: () => Record<string, string>): void {
+  describe(`gateway e2e: ${label}`, () => {
+    let gateway: TestGateway;
+    let client: TestClient;
+    beforeAll(async () => {
+      gateway = await startTestGateway({ MEMORY_PARTITIONS: String(PARTITIONS), KAFKA_TOPIC_PARTITIONS: String(PARTITIONS), ...env() });
+      client = gateway.client;
+    });
+    afterAll(async () => {
+      await gateway?.stop();
+    });
+
+    /** Publishes `count` values under `key` and returns the partition they landed in. */
+    async function publishKeyed(topic: string, key: string, values: string[]) {
+      const replies = [];
+      for (const value of values) replies.push(await client.publish({ topic, key: buf(key), value: buf(value) }));
+      return replies;
+    }
+
+    async function subscribeAll(topic: string, group: string, extra: object = {}) {
+      const subscription = client.subscribe({ topic, group, ...extra });
+      await subscription.until((a) => partitionsOf(a).length === PARTITIONS);
+      return subscription;
+    }
+
+    function receive(assignment: Assignment, extra: object = {}): ReceiveStream {
+      return client.receive({ assignment, ...extra });
+    }
+
+    const assignmentFor = (assignments: Assignment[], partition: number) => {
+      const found = assignments.filter((a) => a.partition === partition).at(-1);
+      if (!found) throw new Error(`no assignment for partition ${partition}`);
+      return found;
+    };
+
+    it('Publish: the same key always lands in the same partition; keyless records spread', async () => {
+      const topic = uniqueName('pub');
+      const keyed = await publishKeyed(topic, 'user-42', ['a', 'b', 'c', 'd']);
+      expect(new Set(keyed.map((r) => r.partition)).size).toBe(1);
+      expect(keyed.map((r) => BigInt(r.offset))).toEqual([0n, 1n, 2n, 3n].map((i) => BigInt(keyed[0]!.offset) + i));
+      expect(keyed.every((r) => r.topic === topic)).toBe(true);
+      const keyless = [];
+      for (let i = 0; i < 16; i++) keyless.push(await client.publish({ topic, value: buf(`v${i}`) }));
+      expect(new Set(keyless.map((r) => r.partition)).size).toBeGreaterThan(1);
+    });
+
+    it('Subscribe: one member gets an assignment for every partition, with one session id', async () => {
+      const topic = uniqueName('sub');
+      await client.publish({ topic, value: buf('x') });
+      const subscription = await subscribeAll(topic, uniqueName('g'));
+      expect(partitionsOf(subscription.assignments)).toEqual(ALL);
+      expect(new Set(subscription.assignments.map((a) => a.sessionId)).size).toBe(1);
+      subscription.cancel();
+    });
+
+    it('Subscribe: members of one group share the partitions with none given to two at once; leaving moves them', async () => {
+      const topic = uniqueName('split');
+      await client.publish({ topic, value: buf('x') });
+      const group = uniqueName('g');
+      const first = await subscribeAll(topic, group);
+      const second = client.subscribe({ topic, group });
+      await second.until((a) => a.length > 0);
+      // The first member's Receive streams of moved partitions end; what it
+      // still holds is what it received last, minus what ended.
+      const owned = await ownedPartitions(first, PARTITIONS - partitionsOf(second.assignments).length);
+      const theirs = partitionsOf(second.assignments);
+      expect(owned.filter((p) => theirs.includes(p))).toEqual([]);
+      expect([...owned, ...theirs].sort((a, b) => a - b)).toEqual(ALL);
+      second.cancel();
+      // After the second leaves, the first is given every partition again.
+      const count = first.assignments.length;
+      await first.until((a) => a.length > count && partitionsOf(a.slice(count)).length + owned.length >= PARTITIONS);
+      first.cancel();
+    });
+
+    /**
+     * The partitions a member holds now: opens a Receive on each partition it
+     * was last assigned and keeps those whose stream stays open (a revoked
+     * partition's Receive ends with OK or NOT_FOUND at once).
+     */
+    async function ownedPartitions(subscription: ReturnType<TestClient['subscribe']>, expected: number): Promise<number[]> {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const latest = new Map<number, Assignment>();
+        for (const a of subscription.assignments) latest.set(a.partition, a);
+        const probes = [...latest.values()].map((a) => ({ a, stream: receive(a) }));
+        const ended = await Promise.all(
+          probes.map(({ stream }) => Promise.race([stream.status.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 300))])),
+        );
+        probes.forEach(({ stream }) => stream.cancel());
+        const open = probes.filter((_, i) => !ended[i]).map(({ a }) => a.partition);
+        if (open.length === expected) return open.sort((x, y) => x - y);
+      }
+      throw new Error('member never settled');
+    }
+
+    it('Receive: starts at auto_offset_reset EARLIEST by default and streams in offset order', async () => {
+      const topic = uniqueName('earliest');
+      const [first] = await publishKeyed(topic, 'k', ['r0', 'r1', 'r2']);
+      const subscription = await subscribeAll(topic, uniqueName('g'));
+      const stream = receive(assignmentFor(subscription.assignments, first!.partition));
+      const replies = await stream.take(3);
+      expect(replies.map((r) => r.record!.value.toString())).toEqual(['r0', 'r1', 'r2']);
+      expect(replies.map((r) => BigInt(r.record!.offset))).toEqual([0n, 1n, 2n]);
+      expect(replies.every((r) => r.reply === 'record' && r.record!.key.toString() === 'k' && !r.record!.replay)).toBe(true);
+      expect(Number(replies[0]!.record!.timestamp.seconds)).toBeGreaterThan(Date.now() / 1000 - 120);
+      subscription.cancel();
+      expect((await stream.status).code).toBe(status.OK);
+    });
+
+    it('Receive: auto_offset_reset LATEST skips what was written before the subscription', async () => {
+      const topic = uniqueName('latest');
+      const [old] = await publishKeyed(topic, 'k', ['old']);
+      const subscription = await subscribeAll(topic, uniqueName('g'), { autoOffsetReset: 'LATEST' });
+      const stream = receive(assignmentFor(subscription.assignments, old!.partition));
+      // The stream is positioned asynchronously: publish until a record arrives.
+      let sent = 0;
+      while (stream.replies.length === 0 && sent < 100) {
+        await publishKeyed(topic, 'k', [`new${sent++}`]);
+        await Promise.race([stream.take(1).catch(() => undefined), new Promise((r) => setTimeout(r, 200))]);
+      }
+      const [reply] = await stream.take(1);
+      expect(reply!.record!.value.toString()).toMatch(/^new/);
+      expect(BigInt(reply!.record!.offset)).toBeGreaterThan(BigInt(old!.offset));
+      subscription.cancel();
+    });
+
+    it('Receive: a new subscription resumes at the acked position + 1 (at-least-once)', async () => {
+      const topic = uniqueName('resume');
+      const group = uniqueName('g');
+      const [first] = await publishKeyed(topic, 'k', ['r0', 'r1', 'r2', 'r3', 'r4']);
+      const partition = first!.partition;
+      const one = await subscribeAll(topic, group);
+      const stream = receive(assignmentFor(one.assignments, partition));
+      const replies = await stream.take(5);
+      await client.ack({ topic, group, partition, offset: replies[1]!.record!.offset });
+      one.cancel();
+      await stream.status;
+
+      const two = await subscribeAll(topic, group);
+      const resumed = await receive(assignmentFor(two.assignments, partition)).take(3);
+      expect(resumed.map((r) => r.record!.value.toString())).toEqual(['r2', 'r3', 'r4']);
+      two.cancel();
+    });
+
+    it('Receive: marks records at or below the highest offset any group version acked as replay', async () => {
+      const topic = uniqueName('replay');
+      const group = uniqueName('g');
+      const [first] = await publishKeyed(topic, 'k', ['r0', 'r1', 'r2', 'r3']);
+      const partition = first!.partition;
+      await client.ack({ topic, group, groupVersion: 1, partition, offset: '1' });
+      // Version 2 has no position of its own: it reads from earliest, and
+      // what version 1 already acked is a replay.
+      const subscription = await subscribeAll(topic, group, { groupVersion: 2 });
+      const replies = await receive(assignmentFor(subscription.assignments, partition)).take(4);
+      expect(replies.map((r) => [r.record!.value.toString(), r.record!.replay])).toEqual([
+        ['r0', true],
+        ['r1', true],
+        ['r2', false],
+        ['r3', false],
+      ]);
+      subscription.cancel();
+    });
+
+    it('Receive: skips records at or below last_known_offset', async () => {
+      const topic = uniqueName('lko');
+      const [first] = await publishKeyed(topic, 'k', ['r0', 'r1', 'r2', 'r3']);
+      const subscription = await subscribeAll(topic, uniqueName('g'));
+      const replies = await receive(assignmentFor(subscription.assignments, first!.partition), { lastKnownOffset: '1' }).take(2);
+      expect(replies.map((r) => r.record!.value.toString())).toEqual(['r2', 'r3']);
+      subscription.cancel();
+    });
+
+    it('Ack: the stateless form stores the position and the last ack wins (10, 200, 100 leaves 100)', async () => {
+      const topic = uniqueName('ack');
+      const group = uniqueName('g');
+      for (const offset of ['10', '200', '100']) await client.ack({ topic, group, partition: 3, offset });
+      expect((await client.getOffsets({ topic, group })).offsets).toEqual({ 3: '100' });
+    });
+
+    it('Ack: the assignment form (session id + partition) stores the position of the session group', async () => {
+      const topic = uniqueName('ack-session');
+      const group = uniqueName('g');
+      await client.publish({ topic, value: buf('x') });
+      const subscription = await subscribeAll(topic, group, { groupVersion: 3 });
+      const assignment = subscription.assignments[0]!;
+      await client.ack({ assignment, offset: '7' });
+      expect((await client.getOffsets({ topic, group, groupVersion: 3 })).offsets).toEqual({ [assignment.partition]: '7' });
+      subscription.cancel();
+    });
+
+    it('Ack: offsets keep full uint64 precision', async () => {
+      const topic = uniqueName('big');
+      const group = uniqueName('g');
+      await client.ack({ topic, group, partition: 0, offset: '18446744073709551615' });
+      expect((await client.getOffsets({ topic, group })).offsets).toEqual({ 0: '18446744073709551615' });
+    });
+
+    it('Group versions: group "name-vN" with version 0 means version N of "name"; versions keep separate positions', async () => {
+      const topic = uniqueName('versions');
+      const group = uniqueName('g');
+      await client.ack({ topic, group: `${group}-v2`, partition: 0, offset: '5' });
+      await client.ack({ topic, group, groupVersion: 3, partition: 0, offset: '9' });
+      expect((await client.getOffsets({ topic, group, groupVersion: 2 })).offsets).toEqual({ 0: '5' });
+      expect((await client.getOffsets({ topic, group: `${group}-v3` })).offsets).toEqual({ 0: '9' });
+      expect((await client.getOffsets({ topic, group })).offsets).toEqual({});
+    });
+
+    it('Group versions: a version-0 subscription resumes from the lowest version stored', async () => {
+      const topic = uniqueName('lowest');
+      const group = uniqueName('g');
+      const [first] = await publishKeyed(topic, 'k', ['r0', 'r1', 'r2', 'r3', 'r4']);
+      const partition = first!.partition;
+      await client.ack({ topic, group, groupVersion: 2, partition, offset: '0' });
+      await client.ack({ topic, group, groupVersion: 5, partition, offset: '3' });
+      const subscription = await subscribeAll(topic, group);
+      const [reply] = await receive(assignmentFor(subscription.assignments, partition)).take(1);
+      expect(reply!.record!.value.toString()).toBe('r1');
+      subscription.cancel();
+    });
+
+    it('GetEndOffsets: the offset of the last record written per partition', async () => {
+      const topic = uniqueName('end');
+      const a = await publishKeyed(topic, 'alpha', ['1', '2', '3']);
+      let other = await client.publish({ topic, key: buf('beta'), value: buf('x') });
+      for (let i = 0; other.partition === a[0]!.partition; i++) other = await client.publish({ topic, key: buf(`beta${i}`), value: buf('x') });
+      const { offsets } = await client.getEndOffsets({ topic });
+      expect(offsets[a[0]!.partition]).toBe(a[2]!.offset);
+      expect(offsets[other.partition]).toBe(other.offset);
+      expect(Object.keys(offsets).length).toBeLessThanOrEqual(PARTITIONS);
+    });
+
+    it('GetOffsets: partition -> acked offset for one group version', async () => {
+      const topic = uniqueName('offsets');
+      const group = uniqueName('g');
+      await client.ack({ topic, group, partition: 0, offset: '4' });
+      await client.ack({ topic, group, partition: 2, offset: '8' });
+      await client.ack({ topic, group, groupVersion: 1, partition: 1, offset: '99' });
+      expect((await client.getOffsets({ topic, group })).offsets).toEqual({ 0: '4', 2: '8' });
+    });
+
+    it('Publish/Receive: a raw value with headers comes back as BINARY; an event as LIIKLUS_EVENT or BINARY', async () => {
+      const topic = uniqueName('formats');
+      const event = await client.publish({
+        topic,
+        key: buf('same'),
+        liiklusEvent: {
+          id: 'evt-1',
+          type: 'com.example.thing',
+          source: '/e2e',
+          time: '2026-11-23T10:00:00Z',
+          dataContentType: 'application/json',
+          data: buf('{"n":1}'),
+          extensions: { tenant: 'acme' },
+        },
+      });
+      const raw = await client.publish({ topic, key: buf('same'), value: buf('raw-value'), headers: { trace: buf('abc') } });
+      expect(raw.partition).toBe(event.partition);
+      const subscription = await subscribeAll(topic, uniqueName('g'));
+      const assignment = assignmentFor(subscription.assignments, raw.partition);
+
+      const binary = await receive(assignment).take(2);
+      expect(binary.map((r) => r.reply)).toEqual(['record', 'record']);
+      expect(binary[0]!.record!.value.toString()).toBe('{"n":1}');
+      expect(binary[1]!.record!.value.toString()).toBe('raw-value');
+      expect(binary[1]!.record!.headers.trace!.toString()).toBe('abc');
+
+      const events = receive(assignment, { format: 'LIIKLUS_EVENT' });
+      const [reply] = await events.take(1);
+      expect(reply!.reply).toBe('liiklusEventRecord');
+      expect(reply!.liiklusEventRecord!.offset).toBe(event.offset);
+      expect(reply!.liiklusEventRecord!.key.toString()).toBe('same');
+      expect(reply!.liiklusEventRecord!.event).toMatchObject({
+        id: 'evt-1',
+        type: 'com.example.thing',
+        source: '/e2e',
+        dataContentType: 'application/json',
+        extensions: { tenant: 'acme' },
+      });
+      expect(new Date(reply!.liiklusEventRecord!.event.time).toISOString()).toBe('2026-11-23T10:00:00.000Z');
+      expect(reply!.liiklusEventRecord!.event.data.toString()).toBe('{"n":1}');
+      // A raw record cannot be shown as an event: the stream says so and where.
+      const st = await events.status;
+      expect(st.code).toBe(status.FAILED_PRECONDITION);
+      expect(st.details).toMatch(new RegExp(`offset ${raw.offset} .* not an event`));
+      subscription.cancel();
+    });
+
+    it('Receive ends with OK when the subscription ends', async () => {
+      const topic = uniqueName('end-stream');
+      await client.publish({ topic, value: buf('x') });
+      const subscription = await subscribeAll(topic, uniqueName('g'));
+      const streams = subscription.assignments.map((a) => receive(a));
+      subscription.cancel();
+      const statuses = await Promise.all(streams.map((s) => s.status));
+      expect(statuses.map((s) => s.code)).toEqual(streams.map(() => status.OK));
+    });
+
+    describe('bad input', () => {
+      const expectStatus = async (call: Promise<unknown>, code: status, pattern: RegExp) => {
+        const err = (await call.then(
+          () => null,
+          (e: unknown) => e,
+        )) as { code: status; details: string } | null;
+        expect(err, 'call should fail').not.toBeNull();
+        expect(err!.code).toBe(code);
+        expect(err!.details).toMatch(pattern);
+      };
+
+      it('empty topic is INVALID_ARGUMENT naming the field, on every RPC', async () => {
+        await expectStatus(client.publish({ topic: '', value: buf('x') }), status.INVALID_ARGUMENT, /^topic: must not be empty/);
+        await expectStatus(client.getEndOffsets({ topic: '' }), status.INVALID_ARGUMENT, /^topic:/);
+        await expectStatus(client.getOffsets({ topic: '', group: 'g' }), status.INVALID_ARGUMENT, /^topic:/);
+        await expectStatus(client.ack({ topic: '', group: 'g', partition: 0, offset: '1' }), status.INVALID_ARGUMENT, /^topic:/);
+        const st = await client.subscribe({ topic: '', group: 'g' }).status;
+        expect([st.code, st.details]).toEqual([status.INVALID_ARGUMENT, expect.stringMatching(/^topic:/)]);
+      });
+
+      it('empty group is INVALID_ARGUMENT naming the field', async () => {
+        const st = await client.subscribe({ topic: 'fine', group: '' }).status;
+        expect([st.code, st.details]).toEqual([status.INVALID_ARGUMENT, expect.stringMatching(/^group: must not be empty/)]);
+        await expectStatus(client.ack({ topic: 'fine', group: '', partition: 0, offset: '1' }), status.INVALID_ARGUMENT, /^group:/);
+        await expectStatus(client.getOffsets({ topic: 'fine', group: '' }), status.INVALID_ARGUMENT, /^group:/);
+      });
+
+      it('a topic with characters Kafka does not allow is INVALID_ARGUMENT naming the field', async () => {
+        for (const topic of ['has space', 'slash/topic', 'ünïcode', 'x'.repeat(250), '..']) {
+          await expectStatus(client.publish({ topic, value: buf('x') }), status.INVALID_ARGUMENT, /^topic: /);
+        }
+      });
+
+      it('an event without its required attributes is INVALID_ARGUMENT naming the field', async () => {
+        await expectStatus(
+          client.publish({ topic: 'fine', liiklusEvent: { id: '', type: 't', source: '/s' } }),
+          status.INVALID_ARGUMENT,
+          /^liiklusEvent\.id:/,
+        );
+        await expectStatus(
+          client.publish({ topic: 'fine', liiklusEvent: { id: 'i', type: 't', source: '/s', time: 'yesterday' } }),
+          status.INVALID_ARGUMENT,
+          /^liiklusEvent\.time:/,
+        );
+      });
+
+      it('Receive or Ack with an unknown session is NOT_FOUND', async () => {
+        const st = await receive({ sessionId: 'no-such-session', partition: 0 }).status;
+        expect([st.code, st.details]).toEqual([status.NOT_FOUND, expect.stringMatching(/no-such-session/)]);
+        await expectStatus(client.ack({ assignment: { sessionId: 'no-such-session', partition: 0 }, offset: '1' }), status.NOT_FOUND, /no-such-session/);
+      });
+
+      it('Receive of a partition the session does not hold is NOT_FOUND', async () => {
+        const topic = uniqueName('not-held');
+        await client.publish({ topic, value: buf('x') });
+        const subscription = await subscribeAll(topic, uniqueName('g'));
+        const st = await receive({ sessionId: subscription.assignments[0]!.sessionId, partition: 999 }).status;
+        expect([st.code, st.details]).toEqual([status.NOT_FOUND, expect.stringMatching(/partition 999 is not assigned/)]);
+        subscription.cancel();
+      });
+
+      it('a client that cancels mid-stream leaves the server healthy and the partition readable again', async () => {
+        const topic = uniqueName('cancel');
+        const published = await publishKeyed(topic, 'k', Array.from({ length: 50 }, (_, i) => `r${i}`));
+        const subscription = await subscribeAll(topic, uniqueName('g'));
+        const assignment = assignmentFor(subscription.assignments, published[0]!.partition);
+        const first = receive(assignment);
+        await first.take(5);
+        first.cancel();
+        expect((await first.status).code).toBe(status.CANCELLED);
+        const again = await receive(assignment).take(50);
+        expect(again.at(-1)!.record!.value.toString()).toBe('r49');
+        subscription.cancel();
+        expect((await client.publish({ topic, value: buf('still-serving') })).topic).toBe(topic);
+      });
+    });
+  });
+}

@@ -1,0 +1,186 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { fileURLToPath } from 'node:url';
+
+// The client is built from proto/ alone, as any user's would be.
+const PROTO = fileURLToPath(new URL('../../proto/LiiklusService.proto', import.meta.url));
+const definition = protoLoader.loadSync(PROTO, { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true });
+const ServiceClient = grpc.loadPackageDefinition(definition).com as unknown as {
+  github: { bsideup: { liiklus: { LiiklusService: grpc.ServiceClientConstructor } } };
+};
+
+export interface Assignment {
+  sessionId: string;
+  partition: number;
+}
+
+export interface WireRecord {
+  offset: string;
+  key: Buffer;
+  value: Buffer;
+  timestamp: { seconds: string; nanos: number };
+  replay: boolean;
+  headers: Record<string, Buffer>;
+}
+
+export interface WireEventRecord {
+  offset: string;
+  key: Buffer;
+  event: { id: string; type: string; source: string; time: string; dataContentType: string; data: Buffer; extensions: Record<string, string> };
+  timestamp: { seconds: string; nanos: number };
+  replay: boolean;
+}
+
+export interface ReceiveReplyMessage {
+  reply: 'record' | 'liiklusEventRecord';
+  record?: WireRecord;
+  liiklusEventRecord?: WireEventRecord;
+}
+
+type Unary = (request: object, callback: (err: grpc.ServiceError | null, reply: unknown) => void) => void;
+
+/** A thin promise/stream wrapper over the generated client, for tests. */
+export class TestClient {
+  readonly raw: grpc.Client & Record<string, (...args: never[]) => unknown>;
+
+  constructor(readonly address: string) {
+    this.raw = new ServiceClient.github.bsideup.liiklus.LiiklusService(address, grpc.credentials.createInsecure()) as never;
+  }
+
+  private unary<T>(method: string, request: object): Promise<T> {
+    return new Promise((resolve, reject) => {
+      (this.raw[method] as unknown as Unary).call(this.raw, request, (err, reply) => (err ? reject(err) : resolve(reply as T)));
+    });
+  }
+
+  publish(request: object): Promise<{ topic: string; partition: number; offset: string }> {
+    return this.unary('Publish', request);
+  }
+
+  ack(request: object): Promise<object> {
+    return this.unary('Ack', request);
+  }
+
+  getOffsets(request: object): Promise<{ offsets: Record<string, string> }> {
+    return this.unary('GetOffsets', request);
+  }
+
+  getEndOffsets(request: object): Promise<{ offsets: Record<string, string> }> {
+    return this.unary('GetEndOffsets', request);
+  }
+
+  subscribe(request: object): SubscribeStream {
+    return new SubscribeStream((this.raw.Subscribe as unknown as (r: object) => grpc.ClientReadableStream<{ assignment: Assignment }>).call(this.raw, request));
+  }
+
+  receive(request: object): ReceiveStream {
+    return new ReceiveStream((this.raw.Receive as unknown as (r: object) => grpc.ClientReadableStream<ReceiveReplyMessage>).call(this.raw, request));
+  }
+
+  close(): void {
+    this.raw.close();
+  }
+}
+
+/** Ends with the call's final status: OK, or the error's code and details. */
+function statusOf(call: grpc.ClientReadableStream<unknown>): Promise<{ code: grpc.status; details: string }> {
+  return new Promise((resolve) => {
+    call.on('status', (s: grpc.StatusObject) => resolve({ code: s.code, details: s.details }));
+  });
+}
+
+export class SubscribeStream {
+  readonly assignments: Assignment[] = [];
+  readonly status: Promise<{ code: grpc.status; details: string }>;
+  private waiters: Array<() => void> = [];
+
+  constructor(readonly call: grpc.ClientReadableStream<{ assignment: Assignment }>) {
+    call.on('data', (reply: { assignment: Assignment }) => {
+      this.assignments.push(reply.assignment);
+      this.notify();
+    });
+    call.on('error', () => this.notify());
+    this.status = statusOf(call);
+    void this.status.then(() => this.notify());
+  }
+
+  private notify() {
+    const waiting = this.waiters;
+    this.waiters = [];
+    waiting.forEach((w) => w());
+  }
+
+  /** Waits until `predicate` holds over the assignments received so far. */
+  async until(predicate: (assignments: Assignment[]) => boolean, timeoutMs = 25_000): Promise<Assignment[]> {
+    const deadline = Date.now() + timeoutMs;
+    let ended = false;
+    void this.status.then(() => (ended = true));
+    while (!predicate(this.assignments)) {
+      if (ended) throw new Error(`subscription ended; assignments so far: ${JSON.stringify(this.assignments)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out; assignments so far: ${JSON.stringify(this.assignments)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.assignments;
+  }
+
+  cancel(): void {
+    this.call.cancel();
+  }
+}
+
+export class ReceiveStream {
+  readonly replies: ReceiveReplyMessage[] = [];
+  readonly status: Promise<{ code: grpc.status; details: string }>;
+  private waiters: Array<() => void> = [];
+
+  constructor(readonly call: grpc.ClientReadableStream<ReceiveReplyMessage>) {
+    call.on('data', (reply: ReceiveReplyMessage) => {
+      this.replies.push(reply);
+      this.notify();
+    });
+    call.on('error', () => this.notify());
+    this.status = statusOf(call);
+    void this.status.then(() => this.notify());
+  }
+
+  private notify() {
+    const waiting = this.waiters;
+    this.waiters = [];
+    waiting.forEach((w) => w());
+  }
+
+  get records(): WireRecord[] {
+    return this.replies.flatMap((r) => (r.record ? [r.record] : []));
+  }
+
+  /** Waits for at least `count` replies in all. */
+  async take(count: number, timeoutMs = 25_000): Promise<ReceiveReplyMessage[]> {
+    const deadline = Date.now() + timeoutMs;
+    let ended = false;
+    void this.status.then(() => (ended = true));
+    while (this.replies.length < count) {
+      if (ended) throw new Error(`stream ended after ${this.replies.length} of ${count} replies: ${JSON.stringify(await this.status)}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out after ${this.replies.length} of ${count} replies`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.replies.slice(0, count);
+  }
+
+  cancel(): void {
+    this.call.cancel();
+  }
+}
