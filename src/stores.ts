@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import { isSluiceError } from './contracts/index.ts';
+import { InvalidArgumentError } from './contracts/index.ts';
 import type { PositionsStore, RecordsStore, StorePlugin } from './contracts/index.ts';
 import { ConfigError } from './config.ts';
 
@@ -40,8 +40,8 @@ async function create(kind: StorePlugin['kind'], name: string, config: Readonly<
   try {
     return await plugin.create({ config, logger: logger.child({ store: `${kind}:${plugin.name}` }) });
   } catch (err) {
-    // A plugin names its bad key in an InvalidArgumentError ("KEY: why").
-    if (isSluiceError(err) && err.code === 'INVALID_ARGUMENT') throw new ConfigError(KEY[kind], err.message);
+    // A plugin names its bad configuration key as the error's field.
+    if (err instanceof InvalidArgumentError) throw new ConfigError(err.field, err.reason);
     throw err;
   }
 }

@@ -28,9 +28,12 @@ export class SluiceError extends Error {
 /** A request field is missing or malformed. `field` names it as on the wire. */
 export class InvalidArgumentError extends SluiceError {
   readonly field: string;
-  constructor(field: string, message: string) {
-    super('INVALID_ARGUMENT', `${field}: ${message}`);
+  /** What is wrong with the field, without its name. */
+  readonly reason: string;
+  constructor(field: string, reason: string) {
+    super('INVALID_ARGUMENT', `${field}: ${reason}`);
     this.field = field;
+    this.reason = reason;
   }
 }
 

@@ -1,0 +1,102 @@
+import type { ClientReadableStream } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { partitionForKey } from '../../src/contracts/index.ts';
+import type { ReceiveReplyMessage } from '../support/client.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { uniqueName } from '../support/records.ts';
+
+const RECORDS = 100_000;
+const VALUE = Buffer.alloc(100, 'x');
+/**
+ * What a stalled stream may hold: grpc-js's 16-message write queue, one HTTP/2
+ * stream window (64 KiB, about 540 of these records on the wire) and the
+ * client's own 16-message read buffer, with room to spare. The measured figure
+ * is printed.
+ */
+const BOUND = 1_000;
+
+/** Resolves once `read()` has returned the same value for `quietChecks` checks in a row. */
+async function settled(read: () => number, quietChecks = 10, intervalMs = 50): Promise<number> {
+  let last = -1;
+  let quiet = 0;
+  while (quiet < quietChecks) {
+    const now = read();
+    quiet = now === last ? quiet + 1 : 0;
+    last = now;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  return last;
+}
+
+describe('backpressure (memory stores, real gRPC)', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ MEMORY_PARTITIONS: '4' });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('a client that reads nothing holds only a bounded buffer while other partitions keep flowing', async () => {
+    const { client, sluice } = gateway;
+    const topic = uniqueName('bp');
+    const stalledKey = Buffer.from('stalled');
+    const first = await sluice.gateway.publish({ topic, key: stalledKey, value: VALUE, event: null, headers: new Map() });
+    for (let i = 1; i < RECORDS; i++) await sluice.gateway.publish({ topic, key: stalledKey, value: VALUE, event: null, headers: new Map() });
+
+    const subscription = client.subscribe({ topic, group: uniqueName('g') });
+    const assignments = await subscription.until((a) => a.length === 4);
+    const stalledAssignment = assignments.find((a) => a.partition === first.partition)!;
+    const other = assignments.find((a) => a.partition !== first.partition)!;
+
+    // The client takes one record and then stops reading, as a stuck consumer
+    // would. (A grpc-js client that never starts reading is a different case:
+    // grpc-js then buffers everything on the client side, see README.)
+    const stalled = (client.raw.Receive as unknown as (r: object) => ClientReadableStream<ReceiveReplyMessage>).call(client.raw, {
+      assignment: stalledAssignment,
+    });
+    stalled.on('error', () => undefined); // the CANCELLED at the end
+    const firstRead = new Promise<ReceiveReplyMessage>((resolve) =>
+      stalled.once('data', (reply: ReceiveReplyMessage) => {
+        stalled.pause();
+        resolve(reply);
+      }),
+    );
+    expect((await firstRead).record!.offset).toBe('0');
+    const stalledCounter = () => sluice.gateway.stats.streams().find((s) => s.partition === first.partition)?.pulled ?? 0;
+    const held = await settled(stalledCounter);
+    console.info(`stalled Receive: ${held} of ${RECORDS} records (${VALUE.length}-byte values) pulled from the store and not read`);
+    expect(held).toBeGreaterThan(0);
+    expect(held).toBeLessThan(BOUND);
+
+    // Meanwhile another partition of the same subscription streams freely.
+    const otherKey = await keyFor(other.partition);
+    for (let i = 0; i < 2_000; i++) await client.publish({ topic, key: otherKey, value: VALUE });
+    const flowing = client.receive({ assignment: other });
+    const replies = await flowing.take(2_000);
+    expect(replies.at(-1)!.record!.offset).toBe('1999');
+    expect(stalledCounter()).toBe(held);
+
+    // When the stalled client reads again, it gets everything, in order.
+    let next = 1n;
+    let outOfOrder = 0;
+    await new Promise<void>((resolve) => {
+      stalled.on('data', (reply: ReceiveReplyMessage) => {
+        if (BigInt(reply.record!.offset) !== next) outOfOrder++;
+        next = BigInt(reply.record!.offset) + 1n;
+        if (next === BigInt(RECORDS)) resolve();
+      });
+      stalled.resume();
+    });
+    expect(outOfOrder).toBe(0);
+    stalled.cancel();
+    subscription.cancel();
+
+    async function keyFor(partition: number): Promise<Buffer> {
+      for (let i = 0; ; i++) {
+        const key = Buffer.from(`other-${i}`);
+        if (partitionForKey(key, 4) === partition) return key;
+      }
+    }
+  }, 120_000);
+});

@@ -1,0 +1,98 @@
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { TestClient } from '../support/client.ts';
+import { spawnGateway, type GatewayProcess } from '../support/process.ts';
+import { uniqueName } from '../support/records.ts';
+
+const require = createRequire(import.meta.url);
+const HEALTH_PROTO = join(dirname(require.resolve('grpc-health-check/package.json')), 'proto/health/v1/health.proto');
+const REFLECTION_PROTO = join(dirname(require.resolve('@grpc/reflection/package.json')), 'build/proto/grpc/reflection/v1/reflection.proto');
+
+function clientFor<T>(protoPath: string, path: string[], address: string): T {
+  let node: unknown = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath, { keepCase: true, defaults: true }));
+  for (const part of path) node = (node as Record<string, unknown>)[part];
+  return new (node as grpc.ServiceClientConstructor)(address, grpc.credentials.createInsecure()) as T;
+}
+
+describe('operations (gateway as a child process, as npm start runs it)', () => {
+  let gateway: GatewayProcess | undefined;
+  afterEach(() => {
+    gateway?.child.kill('SIGKILL');
+    gateway = undefined;
+  });
+
+  it('serves the standard health service and server reflection listing LiiklusService', async () => {
+    gateway = await spawnGateway({ LOG_LEVEL: 'info' });
+    expect(gateway.output()).toMatch(/NOT durable/);
+    const health = clientFor<grpc.Client & { Check: (r: object, cb: (e: Error | null, r: { status: string }) => void) => void }>(
+      HEALTH_PROTO,
+      ['grpc', 'health', 'v1', 'Health'],
+      gateway.address,
+    );
+    const checked = await new Promise<{ status: string }>((resolve, reject) =>
+      health.Check({ service: 'com.github.bsideup.liiklus.LiiklusService' }, (e, r) => (e ? reject(e) : resolve(r))),
+    );
+    expect(checked.status).toBe('SERVING');
+    health.close();
+
+    const reflection = clientFor<grpc.Client & { ServerReflectionInfo: () => grpc.ClientDuplexStream<object, { list_services_response?: { service: { name: string }[] } }> }>(
+      REFLECTION_PROTO,
+      ['grpc', 'reflection', 'v1', 'ServerReflection'],
+      gateway.address,
+    );
+    const call = reflection.ServerReflectionInfo();
+    const listed = new Promise<string[]>((resolve, reject) => {
+      call.on('data', (reply) => resolve(reply.list_services_response?.service.map((s: { name: string }) => s.name) ?? []));
+      call.on('error', reject);
+    });
+    call.write({ list_services: '' });
+    expect(await listed).toContain('com.github.bsideup.liiklus.LiiklusService');
+    call.end();
+    reflection.close();
+  });
+
+  it('on SIGTERM ends open streams with UNAVAILABLE, keeps acks, and exits 0 in bounded time', async () => {
+    gateway = await spawnGateway({ SHUTDOWN_GRACE_MS: '3000' });
+    const client = new TestClient(gateway.address);
+    const topic = uniqueName('shutdown');
+    const group = uniqueName('g');
+    const published = await client.publish({ topic, key: Buffer.from('k'), value: Buffer.from('v') });
+    const subscription = client.subscribe({ topic, group });
+    const assignments = await subscription.until((a) => a.length === 32);
+    const stream = client.receive({ assignment: assignments.find((a) => a.partition === published.partition) });
+    await stream.take(1);
+    await client.ack({ topic, group, partition: published.partition, offset: published.offset });
+
+    const started = Date.now();
+    gateway.child.kill('SIGTERM');
+    const [receiveStatus, subscribeStatus, exitCode] = await Promise.all([stream.status, subscription.status, gateway.exited]);
+    const took = Date.now() - started;
+    expect(receiveStatus.code).toBe(grpc.status.UNAVAILABLE);
+    expect(subscribeStatus.code).toBe(grpc.status.UNAVAILABLE);
+    expect(exitCode).toBe(0);
+    expect(took).toBeLessThan(3000 + 2000);
+    expect(gateway.output()).toMatch(/stopped/);
+    client.close();
+  });
+
+  it('a bad configuration value stops the start with one line naming the key', async () => {
+    gateway = await spawnGateway({ GRPC_PORT: '70000' }, { waitForListening: false });
+    expect(await gateway.exited).toBe(2);
+    expect(gateway.output().trim().split('\n')).toEqual([expect.stringMatching(/^sluice: invalid configuration: GRPC_PORT: .*70000/)]);
+  });
+
+  it('an unknown store name stops the start naming the key and the choices', async () => {
+    gateway = await spawnGateway({ RECORDS_STORE: 'cassandra' }, { waitForListening: false });
+    expect(await gateway.exited).toBe(2);
+    expect(gateway.output()).toMatch(/^sluice: invalid configuration: RECORDS_STORE: cannot load store "cassandra".*memory, kafka/m);
+  });
+
+  it('a bad store setting stops the start naming the key', async () => {
+    gateway = await spawnGateway({ MEMORY_PARTITIONS: 'many' }, { waitForListening: false });
+    expect(await gateway.exited).toBe(2);
+    expect(gateway.output()).toMatch(/^sluice: invalid configuration: MEMORY_PARTITIONS: /m);
+  });
+});
