@@ -1,0 +1,80 @@
+import {
+  InvalidArgumentError,
+  UnavailableError,
+  type GroupId,
+  type PartitionPositions,
+  type PositionsStore,
+  type StoredPositions,
+} from '../../src/contracts/index.ts';
+
+const MAX_UINT32 = 0xffff_ffff;
+const MAX_UINT64 = (1n << 64n) - 1n;
+
+/** topic -> group name -> version -> partition -> offset */
+type Positions = Map<string, Map<string, Map<number, Map<number, bigint>>>>;
+
+/**
+ * Positions kept in this process only: lost on restart. Good for tests and
+ * for trying the gateway out; never for production.
+ */
+export class MemoryPositionsStore implements PositionsStore {
+  readonly #positions: Positions = new Map();
+  #closed = false;
+
+  async update(topic: string, group: GroupId, partition: number, offset: bigint): Promise<void> {
+    this.#assertOpen();
+    checkUpdate(group, partition, offset);
+    let groups = this.#positions.get(topic);
+    if (!groups) this.#positions.set(topic, (groups = new Map()));
+    let versions = groups.get(group.name);
+    if (!versions) groups.set(group.name, (versions = new Map()));
+    let partitions = versions.get(group.version);
+    if (!partitions) versions.set(group.version, (partitions = new Map()));
+    partitions.set(partition, offset);
+  }
+
+  async fetch(topic: string, group: GroupId): Promise<PartitionPositions> {
+    this.#assertOpen();
+    return new Map(this.#positions.get(topic)?.get(group.name)?.get(group.version));
+  }
+
+  async fetchAllVersions(topic: string, groupName: string): Promise<ReadonlyMap<number, PartitionPositions>> {
+    this.#assertOpen();
+    const result = new Map<number, PartitionPositions>();
+    for (const [version, partitions] of this.#positions.get(topic)?.get(groupName) ?? []) result.set(version, new Map(partitions));
+    return result;
+  }
+
+  async *findAll(): AsyncIterable<StoredPositions> {
+    this.#assertOpen();
+    // Snapshot first, so that updates during iteration cannot disturb it.
+    const snapshot: StoredPositions[] = [];
+    for (const [topic, groups] of this.#positions) {
+      for (const [name, versions] of groups) {
+        for (const [version, partitions] of versions) snapshot.push({ topic, group: { name, version }, positions: new Map(partitions) });
+      }
+    }
+    yield* snapshot;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new UnavailableError('positions store "memory" is closed');
+  }
+}
+
+/** The same bounds as the wire (uint32 partition and version, uint64 offset). */
+export function checkUpdate(group: GroupId, partition: number, offset: bigint): void {
+  if (!Number.isInteger(group.version) || group.version < 0 || group.version > MAX_UINT32) {
+    throw new InvalidArgumentError('group_version', `must be an integer from 0 to ${MAX_UINT32}`);
+  }
+  if (!Number.isInteger(partition) || partition < 0 || partition > MAX_UINT32) {
+    throw new InvalidArgumentError('partition', `must be an integer from 0 to ${MAX_UINT32}`);
+  }
+  if (typeof offset !== 'bigint' || offset < 0n || offset > MAX_UINT64) {
+    throw new InvalidArgumentError('offset', 'must be a bigint from 0 to 2^64-1');
+  }
+}
