@@ -22,20 +22,33 @@ export class MemoryPartitionSource implements PartitionSource {
 
   async *records(signal: AbortSignal): AsyncIterable<StoredRecord> {
     const stop = AbortSignal.any([signal, this.revocation.signal]);
-    const stopped = new Promise<void>((resolve) => {
-      if (stop.aborted) resolve();
-      else stop.addEventListener('abort', () => resolve(), { once: true });
-    });
     const start = (await this.startOffsets([this.partition])).get(this.partition);
     let offset = start ?? (this.autoOffsetReset === 'earliest' ? 0n : this.log.endOffset);
     while (!stop.aborted) {
       const record = this.log.at(offset);
       if (record === undefined) {
-        await Promise.race([this.log.nextAppend(), stopped]);
+        await this.appendOrStop(stop);
         continue;
       }
       offset++;
       yield record;
     }
+  }
+
+  /**
+   * Waits for the next append or for `stop`. The abort listener is removed on
+   * every wake-up: racing one long-lived "stopped" promise instead would pile
+   * up a reaction per wait on an idle partition.
+   */
+  private appendOrStop(stop: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (stop.aborted) return resolve();
+      const done = () => {
+        stop.removeEventListener('abort', done);
+        resolve();
+      };
+      stop.addEventListener('abort', done, { once: true });
+      void this.log.nextAppend().then(done);
+    });
   }
 }

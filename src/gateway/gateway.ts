@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { Observable } from 'rxjs';
 import type { Logger } from 'pino';
 import {
@@ -49,7 +50,10 @@ export class Gateway {
     private readonly records: RecordsStore,
     private readonly positions: PositionsStore,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    // Every open stream listens for shutdown: thousands of listeners are expected.
+    setMaxListeners(0, this.stopping.signal);
+  }
 
   get sessionCount(): number {
     return this.sessions.size;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
@@ -53,6 +54,8 @@ export async function startServer(options: {
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
   const shutdown = new AbortController();
+  // Every open stream listens for shutdown: thousands of listeners are expected.
+  setMaxListeners(0, shutdown.signal);
   const context = { gateway: options.gateway, logger: options.logger, shutdown: shutdown.signal };
 
   const definition = loadPackageDefinition();

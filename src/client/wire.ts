@@ -1,0 +1,128 @@
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+/**
+ * The LiiklusService client, built at runtime from proto/ (as any user's
+ * generated client would be), and the wire messages as @grpc/proto-loader
+ * presents them with these options: camelCase fields, uint64 as decimal
+ * strings (exact; turned into bigint at the edge), enums by name.
+ */
+const PROTO_PATH = fileURLToPath(new URL('../../proto/LiiklusService.proto', import.meta.url));
+const LOADER_OPTIONS: protoLoader.Options = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true };
+
+export interface EventMessage {
+  id: string;
+  type: string;
+  source: string;
+  time: string;
+  dataContentType: string;
+  data: Uint8Array;
+  extensions: Record<string, string>;
+}
+
+export interface PublishRequestMessage {
+  topic: string;
+  key?: Uint8Array;
+  value?: Uint8Array;
+  liiklusEvent?: Partial<EventMessage>;
+  headers?: Record<string, Uint8Array>;
+}
+
+export interface PublishReplyMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+export interface SubscribeRequestMessage {
+  topic: string;
+  group: string;
+  groupVersion: number;
+  autoOffsetReset: 'EARLIEST' | 'LATEST';
+}
+
+export interface AssignmentMessage {
+  sessionId: string;
+  partition: number;
+}
+
+export interface SubscribeReplyMessage {
+  assignment?: AssignmentMessage | null;
+}
+
+export interface AckRequestMessage {
+  topic: string;
+  group: string;
+  groupVersion: number;
+  partition: number;
+  offset: string;
+}
+
+export interface ReceiveRequestMessage {
+  assignment: AssignmentMessage;
+  format: 'BINARY' | 'LIIKLUS_EVENT';
+}
+
+export interface TimestampMessage {
+  seconds: string;
+  nanos: number;
+}
+
+export interface RecordMessage {
+  offset: string;
+  key: Uint8Array;
+  value: Uint8Array;
+  timestamp: TimestampMessage | null;
+  replay: boolean;
+  headers: Record<string, Uint8Array>;
+}
+
+export interface EventRecordMessage {
+  offset: string;
+  key: Uint8Array;
+  event: EventMessage | null;
+  timestamp: TimestampMessage | null;
+  replay: boolean;
+}
+
+export interface ReceiveReplyMessage {
+  reply?: 'record' | 'liiklusEventRecord';
+  record?: RecordMessage | null;
+  liiklusEventRecord?: EventRecordMessage | null;
+}
+
+export interface OffsetsReplyMessage {
+  offsets: Record<string, string>;
+}
+
+type Callback<T> = (err: grpc.ServiceError | null, reply: T) => void;
+type UnaryMethod<Req, Res> = (request: Req, options: grpc.CallOptions, callback: Callback<Res>) => grpc.ClientUnaryCall;
+type StreamMethod<Req, Res> = (request: Req, options?: grpc.CallOptions) => grpc.ClientReadableStream<Res>;
+
+/** The generated client's methods, typed by hand from proto/LiiklusService.proto. */
+export interface LiiklusStub extends grpc.Client {
+  Publish: UnaryMethod<PublishRequestMessage, PublishReplyMessage>;
+  Subscribe: StreamMethod<SubscribeRequestMessage, SubscribeReplyMessage>;
+  Receive: StreamMethod<ReceiveRequestMessage, ReceiveReplyMessage>;
+  Ack: UnaryMethod<AckRequestMessage, object>;
+  GetOffsets: UnaryMethod<{ topic: string; group: string; groupVersion: number }, OffsetsReplyMessage>;
+  GetEndOffsets: UnaryMethod<{ topic: string }, OffsetsReplyMessage>;
+}
+
+let constructor: grpc.ServiceClientConstructor | undefined;
+
+function stubConstructor(): grpc.ServiceClientConstructor {
+  if (constructor === undefined) {
+    const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(PROTO_PATH, LOADER_OPTIONS)) as unknown as {
+      com: { github: { bsideup: { liiklus: { LiiklusService: grpc.ServiceClientConstructor } } } };
+    };
+    constructor = loaded.com.github.bsideup.liiklus.LiiklusService;
+  }
+  return constructor;
+}
+
+export function createStub(address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions): LiiklusStub {
+  const Stub = stubConstructor();
+  return new Stub(address, credentials, options) as unknown as LiiklusStub;
+}
