@@ -28,6 +28,7 @@ export interface RedisPositionsStoreOptions {
   maxFieldsPerFlush?: number;
 }
 
+const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 const MAX_UINT32 = 0xffff_ffff;
 const MAX_UINT64 = (1n << 64n) - 1n;
 
@@ -52,6 +53,7 @@ export class RedisPositionsStore implements PositionsStore {
   readonly #connection: RedisConnection;
   readonly #logger: Logger;
   readonly #prefix: string;
+  readonly #commandTimeoutMs: number;
   readonly #batcher: AckBatcher<string>;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -63,6 +65,7 @@ export class RedisPositionsStore implements PositionsStore {
     this.#connection = options.connection;
     this.#logger = options.logger ?? pino({ level: 'silent' });
     this.#prefix = options.keyPrefix ?? DEFAULT_PREFIX;
+    this.#commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
     this.#batcher = new AckBatcher<string>((batch) => this.#write(batch), { maxFieldsPerFlush: options.maxFieldsPerFlush ?? 10_000 });
     redis.on('error', (err: Error) => this.#connectionLost(err));
     redis.on('close', () => this.#connectionLost());
@@ -92,7 +95,7 @@ export class RedisPositionsStore implements PositionsStore {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
-      commandTimeout: options.commandTimeoutMs ?? 2_000,
+      commandTimeout: options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
       connectTimeout: options.connectTimeoutMs ?? 5_000,
       // Reconnect forever in the background.
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times - 1, 10), maxDelay),
@@ -271,7 +274,13 @@ export class RedisPositionsStore implements PositionsStore {
         return new SluiceError('INTERNAL', `positions store "redis": ${operation} failed: ${error.message}`, { cause: error, retryable: false });
       }
     }
-    return new UnavailableError(`positions store "redis": ${operation} failed on ${this.#connection.display}: ${error.message}`, error);
+    let reason = error.message;
+    if (error.name === 'MaxRetriesPerRequestError' || error.name === 'AbortError') {
+      reason = 'connection lost before the reply (the command may or may not have been applied)';
+    } else if (/timed out/i.test(error.message)) {
+      reason = `no reply within ${this.#commandTimeoutMs} ms (the command may or may not have been applied)`;
+    }
+    return new UnavailableError(`positions store "redis": ${operation} failed on ${this.#connection.display}: ${reason}`, error);
   }
 
   #connectionLost(err?: Error): void {

@@ -31,6 +31,8 @@ export interface RedisServerHandle {
   readonly running: boolean;
   /** Stops the server (SIGTERM, then SIGKILL after 5 s); resolves once it exited. No-op when stopped. */
   stop(): Promise<void>;
+  /** Kills the server (SIGKILL: no shutdown, connections reset); resolves once it exited. No-op when stopped. */
+  kill(): Promise<void>;
   /** Starts it again on the same port and directory; resolves once PING answers. */
   start(): Promise<void>;
   /** Freezes the process (SIGSTOP): connections stay open but nothing answers. */
@@ -179,6 +181,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     },
     stop,
     start,
+    async kill() {
+      const proc = child;
+      if (!proc) return;
+      proc.kill('SIGKILL');
+      await exited;
+    },
     pause: () => void child?.kill('SIGSTOP'),
     resume: () => void child?.kill('SIGCONT'),
     async destroy() {
