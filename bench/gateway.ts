@@ -1,5 +1,6 @@
 /**
- * Throughput of the gateway over real gRPC on loopback, with the stores named
+ * Throughput of a gateway process (started as `npm start` would) over real gRPC
+ * on loopback, measured from a separate client process, with the stores named
  * by RECORDS_STORE / POSITIONS_STORE (memory by default; KAFKA_BOOTSTRAP_SERVERS
  * and REDIS_URL as usual). Prints one table; numbers are whole-process on this
  * machine, so compare runs, not machines.
@@ -7,13 +8,11 @@
  *   npx tsx bench/gateway.ts            # memory stores
  *   POSITIONS_STORE=redis REDIS_URL=redis://127.0.0.1:6379 npx tsx bench/gateway.ts
  */
-import pino from 'pino';
-import { startSluice } from '../src/app.ts';
-import { loadConfig } from '../src/config.ts';
 import { TestClient } from '../test/support/client.ts';
+import { spawnGateway } from '../test/support/process.ts';
 
 const PUBLISH = Number(process.env.BENCH_PUBLISH ?? 20_000);
-const RECEIVE = Number(process.env.BENCH_RECEIVE ?? 200_000);
+const RECEIVE = Number(process.env.BENCH_RECEIVE ?? 50_000);
 const ACKS = Number(process.env.BENCH_ACKS ?? 20_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const VALUE = Buffer.alloc(Number(process.env.BENCH_VALUE_BYTES ?? 100), 'x');
@@ -35,9 +34,8 @@ async function pool(total: number, concurrency: number, call: (i: number) => Pro
   );
 }
 
-const config = loadConfig({ ...process.env, GRPC_HOST: '127.0.0.1', GRPC_PORT: '0', LOG_LEVEL: 'warn', MEMORY_PARTITIONS: '8', KAFKA_TOPIC_PARTITIONS: '8' });
-const sluice = await startSluice(config, pino({ level: 'warn' }));
-const client = new TestClient(`127.0.0.1:${sluice.port}`);
+const gateway = await spawnGateway({ LOG_LEVEL: 'info', MEMORY_PARTITIONS: '8', KAFKA_TOPIC_PARTITIONS: '8' });
+const client = new TestClient(gateway.address);
 const topic = `bench-${Date.now()}`;
 const results = [];
 
@@ -47,17 +45,15 @@ results.push(
   ),
 );
 
-// Receive: one partition, RECEIVE records pre-loaded through the core.
+// Receive: one partition holding RECEIVE records.
 const receiveTopic = `${topic}-receive`;
-for (let i = 0; i < RECEIVE; i++) {
-  await sluice.gateway.publish({ topic: receiveTopic, key: Buffer.from('one'), value: VALUE, event: null, headers: new Map() });
-}
+await pool(RECEIVE, CONCURRENCY, () => client.publish({ topic: receiveTopic, key: Buffer.from('one'), value: VALUE }));
 const subscription = client.subscribe({ topic: receiveTopic, group: 'bench' });
 const assignments = await subscription.until((a) => a.length === 8, 60_000);
 const target = (await client.publish({ topic: receiveTopic, key: Buffer.from('one'), value: VALUE })).partition;
 results.push(
   await timed('Receive (one partition stream)', RECEIVE, async () => {
-    await client.receive({ assignment: assignments.find((a) => a.partition === target) }).take(RECEIVE, 300_000);
+    await countRecords(assignments.find((a) => a.partition === target)!, RECEIVE);
   }),
 );
 subscription.cancel();
@@ -68,10 +64,25 @@ results.push(
   ),
 );
 
-console.log(`stores: records=${config.gateway.RECORDS_STORE} positions=${config.gateway.POSITIONS_STORE}, value ${VALUE.length} B`);
+console.log(`stores: records=${process.env.RECORDS_STORE ?? 'memory'} positions=${process.env.POSITIONS_STORE ?? 'memory'}, value ${VALUE.length} B`);
 console.log('| operation | count | seconds | per second |');
 console.log('|---|---:|---:|---:|');
 for (const r of results) console.log(`| ${r.label} | ${r.count} | ${r.seconds.toFixed(2)} | ${Math.round(r.rate)} |`);
-console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
 client.close();
-await sluice.stop();
+gateway.child.kill('SIGTERM');
+await gateway.exited;
+
+/** Reads a partition until `count` records arrived, keeping none of them. */
+function countRecords(assignment: { sessionId: string; partition: number }, count: number): Promise<void> {
+  const call = (client.raw.Receive as unknown as (r: object) => import('@grpc/grpc-js').ClientReadableStream<unknown>).call(client.raw, { assignment });
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    call.on('data', () => {
+      if (++seen === count) {
+        call.cancel();
+        resolve();
+      }
+    });
+    call.on('error', (err: { code?: number }) => (err.code === 1 ? undefined : reject(err)));
+  });
+}

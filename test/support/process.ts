@@ -3,7 +3,6 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -28,7 +27,9 @@ export interface GatewayProcess {
 /** Runs `src/main.ts` as a separate process, as `npm start` would, and waits for it to listen. */
 export async function spawnGateway(env: Record<string, string>, options: { waitForListening?: boolean } = {}): Promise<GatewayProcess> {
   const port = env.GRPC_PORT ? Number(env.GRPC_PORT) : await freePort();
-  const child = spawn(TSX, ['src/main.ts'], {
+  // node itself with tsx's loader (not the tsx launcher, which would leave its
+  // own child running when killed with SIGKILL).
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, GRPC_HOST: '127.0.0.1', GRPC_PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
