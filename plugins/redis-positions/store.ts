@@ -59,6 +59,8 @@ export class RedisPositionsStore implements PositionsStore {
   #closing: Promise<void> | undefined;
   /** Set while the connection is lost, so that we log transitions, not every retry. */
   #lostSince: number | undefined;
+  /** False until the first connection is up: failing to connect at all is connect()'s error, not a lost connection. */
+  #wasReady = false;
 
   private constructor(options: RedisPositionsStoreOptions, redis: Redis) {
     this.#redis = redis;
@@ -70,6 +72,7 @@ export class RedisPositionsStore implements PositionsStore {
     redis.on('error', (err: Error) => this.#connectionLost(err));
     redis.on('close', () => this.#connectionLost());
     redis.on('ready', () => {
+      this.#wasReady = true;
       if (this.#lostSince === undefined) return;
       this.#logger.info({ redis: this.#connection.display, downMs: Date.now() - this.#lostSince }, 'positions store "redis": reconnected');
       this.#lostSince = undefined;
@@ -284,7 +287,7 @@ export class RedisPositionsStore implements PositionsStore {
   }
 
   #connectionLost(err?: Error): void {
-    if (this.#closed || this.#lostSince !== undefined) return;
+    if (this.#closed || !this.#wasReady || this.#lostSince !== undefined) return;
     if (this.#redis.status === 'ready' && err === undefined) return;
     this.#lostSince = Date.now();
     this.#logger.warn(
