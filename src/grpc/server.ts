@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import type { Gateway } from '../gateway/index.ts';
@@ -8,6 +7,7 @@ import { receiveHandler } from './handlers/receive.ts';
 import { subscribeHandler } from './handlers/subscribe.ts';
 import { unaryHandlers } from './handlers/unary.ts';
 import { liiklusService, loadPackageDefinition, SERVICE_NAME } from './proto.ts';
+import { addReflection } from './reflection.ts';
 
 export interface ServerLimits {
   /** Largest message accepted or sent. */
@@ -66,7 +66,7 @@ export async function startServer(options: {
   });
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
-  new ReflectionService(definition).addToServer(server);
+  addReflection(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;

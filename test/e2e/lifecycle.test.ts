@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClient } from '../support/client.ts';
 import { spawnGateway, type GatewayProcess } from '../support/process.ts';
@@ -44,12 +45,30 @@ describe('operations (gateway as a child process, as npm start runs it)', () => 
       gateway.address,
     );
     const call = reflection.ServerReflectionInfo();
-    const listed = new Promise<string[]>((resolve, reject) => {
-      call.on('data', (reply) => resolve(reply.list_services_response?.service.map((s: { name: string }) => s.name) ?? []));
-      call.on('error', reject);
+    const replies: Array<{ list_services_response?: { service: { name: string }[] }; file_descriptor_response?: { file_descriptor_proto: Buffer[] } }> = [];
+    const next = () => new Promise<void>((resolve, reject) => {
+      call.once('data', (reply) => {
+        replies.push(reply);
+        resolve();
+      });
+      call.once('error', reject);
     });
+    let received = next();
     call.write({ list_services: '' });
-    expect(await listed).toContain('com.github.bsideup.liiklus.LiiklusService');
+    await received;
+    expect(replies[0]!.list_services_response!.service.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['com.github.bsideup.liiklus.LiiklusService', 'grpc.health.v1.Health']),
+    );
+    // grpcurl needs the service's file to name its dependencies (Timestamp's file) and get them too.
+    received = next();
+    call.write({ file_containing_symbol: 'com.github.bsideup.liiklus.LiiklusService' });
+    await received;
+    const files = replies[1]!.file_descriptor_response!.file_descriptor_proto.map(
+      (bytes) => descriptor.FileDescriptorProto.toObject(descriptor.FileDescriptorProto.decode(bytes), { arrays: true }) as { name: string; package: string; dependency: string[] },
+    );
+    const liiklus = files.find((f) => f.package === 'com.github.bsideup.liiklus')!;
+    const wellKnown = files.find((f) => f.package === 'google.protobuf')!;
+    expect(liiklus.dependency).toContain(wellKnown.name);
     call.end();
     reflection.close();
   });
