@@ -1,0 +1,95 @@
+import { timer, type Subject, type Subscription as RxSubscription } from 'rxjs';
+import type { AckReason, SubscriptionEvent } from './types.ts';
+
+/** Stores a position: resolves once the gateway confirms, rejects otherwise. */
+export type SendAck = (partition: number, offset: bigint) => Promise<void>;
+
+/**
+ * Coalesces acks: per partition only the latest wanted offset is kept, and
+ * flushes run one at a time so an older offset can never be stored after a
+ * newer one (the gateway keeps the last ack it got). A failed ack stays
+ * pending and is sent again by the next flush.
+ */
+export class AckBatcher {
+  /** The offset to store per partition (the latest intent, never deleted). */
+  private readonly wanted = new Map<number, bigint>();
+  /** Partitions whose wanted offset is not yet confirmed. */
+  private readonly dirty = new Set<number>();
+  private sinceFlush = 0;
+  private timer: RxSubscription | undefined;
+  private chain: Promise<void> = Promise.resolve();
+  private readonly lastError = new Map<number, Error>();
+
+  constructor(
+    private readonly send: SendAck,
+    private readonly every: { records: number; ms: number },
+    private readonly events: Subject<SubscriptionEvent>,
+  ) {}
+
+  /** A record was processed: ack it with the next flush (after `records` records or `ms` ms, whichever first). */
+  processed(partition: number, offset: bigint): void {
+    this.want(partition, offset);
+    this.sinceFlush++;
+    if (this.sinceFlush >= this.every.records) {
+      void this.flush('records');
+    } else if (this.timer === undefined) {
+      this.timer = timer(this.every.ms).subscribe(() => void this.flush('time'));
+    }
+  }
+
+  /** Sets the offset to store for `partition` without flushing. */
+  want(partition: number, offset: bigint): void {
+    this.wanted.set(partition, offset);
+    this.dirty.add(partition);
+  }
+
+  /** Sends what is pending (of `partitions`, or all); resolves when done. Never rejects: failures stay pending. */
+  flush(reason: AckReason, partitions?: readonly number[]): Promise<void> {
+    if (partitions === undefined) {
+      this.sinceFlush = 0;
+      this.timer?.unsubscribe();
+      this.timer = undefined;
+    }
+    const run = this.chain.then(() => this.sendPending(reason, partitions));
+    this.chain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return this.chain;
+  }
+
+  /** Stores `offset` now and waits for the gateway; rejects if it could not be stored. */
+  async ackNow(partition: number, offset: bigint, reason: AckReason): Promise<void> {
+    this.want(partition, offset);
+    await this.flush(reason, [partition]);
+    if (this.dirty.has(partition) && this.wanted.get(partition) === offset) throw this.lastError.get(partition) ?? new Error('ack failed');
+  }
+
+  get pending(): ReadonlyMap<number, bigint> {
+    return new Map([...this.dirty].map((p) => [p, this.wanted.get(p)!]));
+  }
+
+  stop(): void {
+    this.timer?.unsubscribe();
+    this.timer = undefined;
+  }
+
+  private async sendPending(reason: AckReason, partitions: readonly number[] | undefined): Promise<void> {
+    const targets = [...this.dirty].filter((p) => partitions === undefined || partitions.includes(p));
+    await Promise.all(
+      targets.map(async (partition) => {
+        const offset = this.wanted.get(partition)!;
+        try {
+          await this.send(partition, offset);
+          if (this.wanted.get(partition) === offset) this.dirty.delete(partition);
+          this.lastError.delete(partition);
+          this.events.next({ type: 'acked', partition, offset, reason });
+        } catch (err) {
+          const error = err instanceof Error ? err : new Error(String(err));
+          this.lastError.set(partition, error);
+          this.events.next({ type: 'ack-failed', partition, offset, reason, error });
+        }
+      }),
+    );
+  }
+}

@@ -1,0 +1,246 @@
+import { status, type ClientReadableStream, type StatusObject } from '@grpc/grpc-js';
+import { from, type Observable } from 'rxjs';
+import { SluiceClientError, toClientError } from './errors.ts';
+import { toConsumedRecord } from './records.ts';
+import type { ConsumedRecord } from './types.ts';
+import type { ReceiveReplyMessage } from './wire.ts';
+
+/** Why a partition stream stopped receiving. */
+export type EndReason = 'revoked' | 'disconnected' | 'closed' | 'abandoned' | 'failed';
+
+/** What the subscription does around each record (the ack mode lives there). */
+export interface PartitionHooks {
+  /** Runs before `record` is handed over; a rejection ends the stream without handing it over. */
+  beforeHandover(stream: PartitionStream, record: ConsumedRecord): Promise<void>;
+  /** The consumer finished `record`. */
+  processed(stream: PartitionStream, record: ConsumedRecord): void;
+  /** The wire ended (revocation, disconnect, close, failure). */
+  wireEnded(stream: PartitionStream, reason: EndReason): void;
+  /** The consumer is done with the stream: it saw the end, or left the loop. */
+  settled(stream: PartitionStream): void;
+}
+
+export interface PartitionStreamOptions {
+  topic: string;
+  partition: number;
+  sessionId: string;
+  bufferSize: number;
+  hooks: PartitionHooks;
+}
+
+/**
+ * The records of one assigned partition, pulled one at a time. Reading from
+ * the wire starts at once (a grpc-js stream never read from buffers without
+ * bound on the client) and pauses while `bufferSize` records wait locally, so
+ * HTTP/2 flow control holds the gateway back for this partition only.
+ *
+ * A record handed over is *held* until the consumer pulls the next one or
+ * calls markDone(); only then is it processed. Leaving the loop (break, throw)
+ * leaves the held record unprocessed.
+ */
+export class PartitionStream implements AsyncIterable<ConsumedRecord> {
+  readonly topic: string;
+  readonly partition: number;
+  readonly sessionId: string;
+  /** Counters for observation and tests. */
+  readonly stats = { received: 0, delivered: 0, maxBuffered: 0 };
+  /** Resolves with the reason once the wire has ended. */
+  readonly ended: Promise<EndReason>;
+
+  private readonly queue: ConsumedRecord[] = [];
+  private readonly bufferSize: number;
+  private readonly hooks: PartitionHooks;
+  private held: ConsumedRecord | undefined;
+  private lastHandedOver: bigint | undefined;
+  private endReason: EndReason | undefined;
+  private failure: SluiceClientError | undefined;
+  private paused = false;
+  private iterated = false;
+  private isSettled = false;
+  private wake: (() => void) | undefined;
+  private idleWaiters: Array<() => void> = [];
+  private resolveEnded!: (reason: EndReason) => void;
+
+  constructor(
+    private readonly call: ClientReadableStream<ReceiveReplyMessage>,
+    options: PartitionStreamOptions,
+  ) {
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.sessionId = options.sessionId;
+    this.bufferSize = Math.max(1, options.bufferSize);
+    this.hooks = options.hooks;
+    this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
+    call.on('data', (reply: ReceiveReplyMessage) => this.onData(reply));
+    call.on('error', () => undefined); // reported through 'status'
+    call.on('status', (s: StatusObject) => this.onStatus(s));
+  }
+
+  /** Records waiting locally (never more than bufferSize). */
+  get buffered(): number {
+    return this.queue.length;
+  }
+
+  /** The offset of the last record handed over, if any. */
+  get lastDelivered(): bigint | undefined {
+    return this.lastHandedOver;
+  }
+
+  /** The highest offset waiting locally, if any. */
+  get highestBuffered(): bigint | undefined {
+    return this.queue.at(-1)?.offset;
+  }
+
+  /** Why the wire ended; undefined while receiving. */
+  get endedBy(): EndReason | undefined {
+    return this.endReason;
+  }
+
+  /** Marks the record last handed over as processed (it is acked with the next ack). */
+  markDone(): void {
+    const record = this.held;
+    if (record === undefined) return;
+    this.held = undefined;
+    this.hooks.processed(this, record);
+    this.notifyIdle();
+  }
+
+  /** Resolves once no record is held by the consumer. */
+  whenIdle(): Promise<void> {
+    if (this.held === undefined) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops receiving: cancels the call and drops what waits locally. */
+  stop(reason: EndReason): void {
+    if (this.endReason !== undefined) return;
+    this.finishWire(reason);
+    this.call.cancel();
+  }
+
+  /** The records as an Observable: a record is processed when the subscriber's next() returns. */
+  asObservable(): Observable<ConsumedRecord> {
+    return from(this);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<ConsumedRecord> {
+    if (this.iterated) throw new Error(`partition ${this.partition}: a partition stream can be iterated only once`);
+    this.iterated = true;
+    return {
+      next: () => this.next(),
+      return: async () => {
+        this.held = undefined; // left the loop: the held record was not processed
+        this.notifyIdle();
+        this.stop('abandoned');
+        this.settle();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  private async next(): Promise<IteratorResult<ConsumedRecord>> {
+    this.markDone();
+    while (this.queue.length === 0) {
+      if (this.endReason !== undefined) return this.finish();
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    const record = this.queue.shift()!;
+    this.resumeIfLow();
+    try {
+      await this.hooks.beforeHandover(this, record);
+    } catch (err) {
+      const error = toClientError(err, 'Ack');
+      this.stop('failed');
+      this.settle();
+      if (error.unavailable) return { value: undefined, done: true };
+      throw error;
+    }
+    this.held = record;
+    this.lastHandedOver = record.offset;
+    this.stats.delivered++;
+    return { value: record, done: false };
+  }
+
+  private finish(): IteratorResult<ConsumedRecord> {
+    this.settle();
+    if (this.failure !== undefined) {
+      const failure = this.failure;
+      this.failure = undefined;
+      throw failure;
+    }
+    return { value: undefined, done: true };
+  }
+
+  private settle(): void {
+    if (this.isSettled) return;
+    this.isSettled = true;
+    this.hooks.settled(this);
+  }
+
+  private onData(reply: ReceiveReplyMessage): void {
+    if (this.endReason !== undefined) return;
+    let record: ConsumedRecord;
+    try {
+      record = toConsumedRecord(this.topic, this.partition, reply);
+    } catch (err) {
+      this.failure = toClientError(err, 'Receive');
+      this.stop('failed');
+      return;
+    }
+    this.queue.push(record);
+    this.stats.received++;
+    this.stats.maxBuffered = Math.max(this.stats.maxBuffered, this.queue.length);
+    if (this.queue.length >= this.bufferSize && !this.paused) {
+      this.paused = true;
+      this.call.pause();
+    }
+    this.wakeUp();
+  }
+
+  private onStatus(s: StatusObject): void {
+    if (this.endReason !== undefined) return;
+    switch (s.code) {
+      case status.OK:
+        return this.finishWire('revoked');
+      case status.UNAVAILABLE:
+      case status.CANCELLED:
+        return this.finishWire('disconnected');
+      case status.NOT_FOUND:
+        // The session is gone (the gateway restarted or the subscription ended): the partition is no longer ours.
+        return this.finishWire('revoked');
+      default:
+        this.failure = new SluiceClientError(s.code, s.details, `Receive (partition ${this.partition})`);
+        // Records that arrived before the failure are still handed over.
+        return this.finishWire('failed', { keepQueue: true });
+    }
+  }
+
+  private finishWire(reason: EndReason, options: { keepQueue?: boolean } = {}): void {
+    if (this.endReason !== undefined) return;
+    this.endReason = reason;
+    // Not handed over, so not ours to process: the partition's next owner gets them.
+    if (!options.keepQueue) this.queue.length = 0;
+    this.resolveEnded(reason);
+    this.hooks.wireEnded(this, reason);
+    this.wakeUp();
+  }
+
+  private resumeIfLow(): void {
+    if (this.paused && this.queue.length <= this.bufferSize / 2 && this.endReason === undefined) {
+      this.paused = false;
+      this.call.resume();
+    }
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private notifyIdle(): void {
+    const waiting = this.idleWaiters;
+    this.idleWaiters = [];
+    waiting.forEach((resolve) => resolve());
+  }
+}

@@ -1,0 +1,296 @@
+import { status, type ClientReadableStream, type StatusObject } from '@grpc/grpc-js';
+import { filter, from, map, Subject, timer, type Observable, type Subscription as RxSubscription } from 'rxjs';
+import { AckBatcher } from './acks.ts';
+import { backoffDelay, DEFAULT_RECONNECT, type ResolvedReconnect } from './backoff.ts';
+import { SluiceClientError } from './errors.ts';
+import { PartitionStream, type EndReason, type PartitionHooks } from './partition-stream.ts';
+import type { AckMode, AckReason, ConsumedRecord, SubscribeOptions, SubscriptionEvent } from './types.ts';
+import type { AssignmentMessage, LiiklusStub, SubscribeReplyMessage } from './wire.ts';
+
+export const DEFAULT_ACK_EVERY = { records: 1000, ms: 5000 };
+const DEFAULT_BUFFER_SIZE = 32;
+const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
+
+export interface AckEvent {
+  partition: number;
+  offset: bigint;
+  reason: AckReason;
+}
+
+/** How the subscription reaches the gateway (a SluiceClient provides it). */
+export interface SubscriptionTransport {
+  stub: LiiklusStub;
+  ack(partition: number, offset: bigint): Promise<void>;
+}
+
+type State = 'running' | 'closing' | 'closed';
+
+/**
+ * One member of a consumer group. Iterate it (or its Observable) to get a
+ * PartitionStream per assigned partition; iterate each of those for records.
+ * See docs/client-and-cli.md for the ack rules.
+ */
+export class Subscription implements AsyncIterable<PartitionStream> {
+  /** Assignments, revocations, acks, disconnects. */
+  readonly events$: Observable<SubscriptionEvent>;
+  /** Acks the gateway confirmed. */
+  readonly acks$: Observable<AckEvent>;
+  readonly topic: string;
+  readonly group: string;
+  readonly groupVersion: number;
+  readonly ackMode: AckMode;
+
+  private readonly events = new Subject<SubscriptionEvent>();
+  private readonly batcher: AckBatcher;
+  private readonly reconnect: ResolvedReconnect | false;
+  private readonly bufferSize: number;
+  private readonly closeTimeoutMs: number;
+  private readonly open = new Map<number, PartitionStream>();
+  private readonly unsettled = new Set<PartitionStream>();
+  private readonly ready: PartitionStream[] = [];
+  /** At-most-once: the offset acked ahead of delivery, per stream. */
+  private readonly ackedAhead = new WeakMap<PartitionStream, bigint>();
+  private readonly hooks: PartitionHooks;
+  private call: ClientReadableStream<SubscribeReplyMessage> | undefined;
+  private state: State = 'running';
+  private failure: SluiceClientError | undefined;
+  private attempt = 0;
+  private retry: RxSubscription | undefined;
+  private closing: Promise<void> | undefined;
+  private iterated = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly transport: SubscriptionTransport,
+    private readonly options: SubscribeOptions,
+  ) {
+    this.topic = options.topic;
+    this.group = options.group;
+    this.groupVersion = options.groupVersion ?? 0;
+    this.ackMode = options.ack ?? 'after';
+    this.bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+    this.reconnect = options.reconnect === false ? false : { ...DEFAULT_RECONNECT, ...options.reconnect };
+    const every = { ...DEFAULT_ACK_EVERY, ...options.ackEvery };
+    this.batcher = new AckBatcher((partition, offset) => transport.ack(partition, offset), every, this.events);
+    this.events$ = this.events.asObservable();
+    this.acks$ = this.events$.pipe(
+      filter((e): e is Extract<SubscriptionEvent, { type: 'acked' }> => e.type === 'acked'),
+      map(({ partition, offset, reason }) => ({ partition, offset, reason })),
+    );
+    this.hooks = {
+      beforeHandover: (stream, record) => this.beforeHandover(stream, record),
+      processed: (stream, record) => {
+        if (this.ackMode === 'after') this.batcher.processed(stream.partition, record.offset);
+      },
+      wireEnded: (stream, reason) => this.onWireEnded(stream, reason),
+      settled: (stream) => {
+        this.unsettled.delete(stream);
+        // Revoked (or left): store what was processed now, not at the next tick.
+        if (this.ackMode === 'after' && stream.endedBy !== 'closed') void this.batcher.flush('revoke', [stream.partition]);
+      },
+    };
+    this.connect();
+  }
+
+  /** Partitions currently assigned (streams receiving). */
+  get partitions(): number[] {
+    return [...this.open.keys()].sort((a, b) => a - b);
+  }
+
+  /** Offsets processed (or acked ahead) and not yet confirmed by the gateway. */
+  get pendingAcks(): ReadonlyMap<number, bigint> {
+    return this.batcher.pending;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<PartitionStream> {
+    if (this.iterated) throw new Error('a subscription can be iterated only once');
+    this.iterated = true;
+    return {
+      next: async () => {
+        for (;;) {
+          const stream = this.ready.shift();
+          if (stream !== undefined) return { value: stream, done: false };
+          if (this.state !== 'running') {
+            if (this.closing !== undefined) await this.closing;
+            const failure = this.failure;
+            this.failure = undefined;
+            if (failure !== undefined) throw failure;
+            return { value: undefined, done: true };
+          }
+          await new Promise<void>((resolve) => (this.wake = resolve));
+        }
+      },
+      return: async () => {
+        await this.close();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  /** The partition streams as an Observable (use either this or the async iterator). */
+  asObservable(): Observable<PartitionStream> {
+    return from(this);
+  }
+
+  /**
+   * Runs `handler` for every record, partitions concurrently, each partition in
+   * order. Resolves when the subscription is closed; if a handler throws, the
+   * subscription is closed (processed records acked) and the error rethrown.
+   */
+  async each(handler: (record: ConsumedRecord, stream: PartitionStream) => unknown): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    const loops: Promise<void>[] = [];
+    try {
+      for await (const stream of this) {
+        loops.push(
+          (async () => {
+            for await (const record of stream) await handler(record, stream);
+          })().catch((error: unknown) => {
+            failure ??= { error };
+            void this.close();
+          }),
+        );
+      }
+    } finally {
+      await Promise.all(loops);
+    }
+    if (failure !== undefined) throw failure.error;
+  }
+
+  /**
+   * Ends every partition stream, waits (up to closeTimeoutMs) for records being
+   * processed, stores the last processed offsets, then leaves the group. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.state = 'closing';
+    this.retry?.unsubscribe();
+    this.wakeIterator();
+    const openAtClose = [...this.open.values()];
+    for (const stream of openAtClose) stream.stop('closed');
+    await this.idleOrTimeout([...this.unsettled]);
+    if (this.ackMode === 'before') {
+      // Records acked ahead but never handed over go back to the group: we
+      // still hold the partitions (Subscribe is cancelled only afterwards).
+      for (const stream of openAtClose) {
+        const ahead = this.ackedAhead.get(stream);
+        if (stream.lastDelivered !== undefined && ahead !== undefined && ahead > stream.lastDelivered) {
+          this.batcher.want(stream.partition, stream.lastDelivered);
+        }
+      }
+    }
+    await this.batcher.flush('close');
+    this.batcher.stop();
+    this.call?.cancel();
+    this.call = undefined;
+    this.state = 'closed';
+    this.events.next({ type: 'closed' });
+    this.events.complete();
+    this.wakeIterator();
+  }
+
+  private async idleOrTimeout(streams: PartitionStream[]): Promise<void> {
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(streams.map((s) => s.whenIdle())),
+      new Promise<void>((resolve) => (timeout = setTimeout(resolve, this.closeTimeoutMs))),
+    ]);
+    clearTimeout(timeout);
+  }
+
+  private connect(): void {
+    const request = {
+      topic: this.topic,
+      group: this.group,
+      groupVersion: this.groupVersion,
+      autoOffsetReset: this.options.from === 'latest' ? ('LATEST' as const) : ('EARLIEST' as const),
+    };
+    const call = this.transport.stub.Subscribe(request);
+    this.call = call;
+    call.on('data', (reply: SubscribeReplyMessage) => {
+      if (reply.assignment) this.onAssignment(reply.assignment);
+    });
+    call.on('error', () => undefined); // reported through 'status'
+    call.on('status', (s: StatusObject) => this.onSubscribeStatus(call, s));
+  }
+
+  private onAssignment(assignment: AssignmentMessage): void {
+    if (this.state !== 'running') return;
+    this.attempt = 0;
+    this.open.get(assignment.partition)?.stop('revoked');
+    const format = this.options.format === 'event' ? ('LIIKLUS_EVENT' as const) : ('BINARY' as const);
+    const stream = new PartitionStream(this.transport.stub.Receive({ assignment, format }), {
+      topic: this.topic,
+      partition: assignment.partition,
+      sessionId: assignment.sessionId,
+      bufferSize: this.bufferSize,
+      hooks: this.hooks,
+    });
+    this.open.set(assignment.partition, stream);
+    this.unsettled.add(stream);
+    this.ready.push(stream);
+    this.events.next({ type: 'assigned', partition: assignment.partition, sessionId: assignment.sessionId });
+    this.wakeIterator();
+  }
+
+  private onSubscribeStatus(call: ClientReadableStream<SubscribeReplyMessage>, s: StatusObject): void {
+    if (call !== this.call || this.state !== 'running') return;
+    this.call = undefined;
+    // No longer a member: what it held is being given to others.
+    for (const stream of this.open.values()) stream.stop('disconnected');
+    const error = new SluiceClientError(s.code, s.details, 'Subscribe');
+    if (s.code === status.UNAVAILABLE && this.reconnect !== false && this.attempt < this.reconnect.maxAttempts) {
+      const retryInMs = backoffDelay(this.attempt, this.reconnect);
+      this.attempt++;
+      this.events.next({ type: 'disconnected', error, attempt: this.attempt, retryInMs });
+      this.retry = timer(retryInMs).subscribe(() => void this.resubscribe());
+      return;
+    }
+    if (s.code !== status.OK) this.failure = error;
+    void this.close();
+  }
+
+  private async resubscribe(): Promise<void> {
+    // Store what was processed before the partitions are handed out again.
+    await this.batcher.flush('reconnect');
+    if (this.state === 'running') this.connect();
+  }
+
+  private async beforeHandover(stream: PartitionStream, record: ConsumedRecord): Promise<void> {
+    if (this.ackMode !== 'before') return;
+    const ahead = this.ackedAhead.get(stream);
+    if (ahead !== undefined && record.offset <= ahead) return;
+    // At-most-once: the position must be stored before the record is handed
+    // over. Ack what is already here in one go, so a round trip covers up to
+    // bufferSize records rather than one.
+    const buffered = stream.highestBuffered;
+    const upTo = buffered !== undefined && buffered > record.offset ? buffered : record.offset;
+    await this.batcher.ackNow(stream.partition, upTo, 'before');
+    this.ackedAhead.set(stream, upTo);
+  }
+
+  private onWireEnded(stream: PartitionStream, reason: EndReason): void {
+    if (this.open.get(stream.partition) === stream) this.open.delete(stream.partition);
+    if (reason === 'revoked' || reason === 'disconnected') {
+      this.events.next({ type: 'revoked', partition: stream.partition, sessionId: stream.sessionId });
+      if (this.ackMode === 'after') void this.batcher.flush('revoke', [stream.partition]);
+    }
+    // A stream nobody took yet, that has nothing left to hand over, is dropped.
+    const waiting = this.ready.indexOf(stream);
+    if (waiting >= 0 && stream.buffered === 0 && reason !== 'failed') {
+      this.ready.splice(waiting, 1);
+      this.unsettled.delete(stream);
+    }
+  }
+
+  private wakeIterator(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}

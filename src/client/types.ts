@@ -1,0 +1,114 @@
+import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
+import type { SluiceClientError } from './errors.ts';
+
+/** Bytes as the client accepts them: a string is UTF-8 encoded. */
+export type BytesLike = Uint8Array | string;
+
+export interface ConnectOptions {
+  /** Defaults to insecure (plaintext) credentials. */
+  credentials?: ChannelCredentials;
+  /** Extra grpc-js channel options. */
+  channelOptions?: ChannelOptions;
+  /** Deadline of each unary call (Publish, Ack, GetOffsets, GetEndOffsets). Default 10 000 ms. */
+  callTimeoutMs?: number;
+}
+
+/** A CloudEvents-style event (LiiklusEvent on the wire). */
+export interface EventInput {
+  id: string;
+  type: string;
+  source: string;
+  /** RFC 3339 time; a Date is formatted with toISOString(). */
+  time?: string | Date;
+  dataContentType?: string;
+  /** The event's data; defaults to the `value` passed to publish(). */
+  data?: BytesLike;
+  extensions?: Record<string, string>;
+}
+
+export interface PublishOptions {
+  /** Records with the same key land in the same partition (murmur2, as Kafka's default partitioner). */
+  key?: BytesLike;
+  /** Record headers (Sluice extension). */
+  headers?: Record<string, BytesLike>;
+  /** Publish as an event instead of a raw value. */
+  event?: EventInput;
+}
+
+export interface PublishResult {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+export interface LiiklusEvent {
+  id: string;
+  type: string;
+  source: string;
+  time: string;
+  dataContentType: string;
+  data: Buffer;
+  extensions: Record<string, string>;
+}
+
+export interface ConsumedRecord {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  /** Empty when the record has no key (proto3 cannot tell the two apart). */
+  key: Buffer;
+  /** The raw value; with format 'event', the event's data. */
+  value: Buffer;
+  headers: Record<string, Buffer>;
+  timestamp: Date | null;
+  /** True when some version of the group already acked this offset. */
+  replay: boolean;
+  /** Set with format 'event'. */
+  event: LiiklusEvent | null;
+}
+
+export interface ReconnectOptions {
+  /** First delay. Default 100 ms. */
+  initialDelayMs?: number;
+  /** Largest delay. Default 10 000 ms. */
+  maxDelayMs?: number;
+  /** Growth per attempt. Default 2. */
+  factor?: number;
+  /** Give up (the subscription fails with the last UNAVAILABLE) after this many attempts in a row. Default: never. */
+  maxAttempts?: number;
+}
+
+export type AckMode = 'after' | 'before';
+
+export interface SubscribeOptions {
+  topic: string;
+  group: string;
+  groupVersion?: number;
+  /** Where a partition without a stored position starts. Default 'earliest'. */
+  from?: 'earliest' | 'latest';
+  /**
+   * 'after' (default, at-least-once): a record is acked once processed.
+   * 'before' (at-most-once): a record is acked before it is handed over.
+   */
+  ack?: AckMode;
+  /** At-least-once ack cadence: whichever comes first. Default 1000 records / 5000 ms. */
+  ackEvery?: { records?: number; ms?: number };
+  /** 'binary' (default) or 'event' (LIIKLUS_EVENT). */
+  format?: 'binary' | 'event';
+  /** Records held locally per partition before the client stops reading from the wire. Default 32. */
+  bufferSize?: number;
+  /** Re-subscribe on UNAVAILABLE (exponential backoff with jitter); false to fail instead. */
+  reconnect?: ReconnectOptions | false;
+  /** How long close() waits for records being processed to finish. Default 5000 ms. */
+  closeTimeoutMs?: number;
+}
+
+export type AckReason = 'records' | 'time' | 'revoke' | 'close' | 'reconnect' | 'before';
+
+export type SubscriptionEvent =
+  | { type: 'assigned'; partition: number; sessionId: string }
+  | { type: 'revoked'; partition: number; sessionId: string }
+  | { type: 'acked'; partition: number; offset: bigint; reason: AckReason }
+  | { type: 'ack-failed'; partition: number; offset: bigint; reason: AckReason; error: Error }
+  | { type: 'disconnected'; error: SluiceClientError; attempt: number; retryInMs: number }
+  | { type: 'closed' };
