@@ -87,7 +87,9 @@ export class Subscription implements AsyncIterable<PartitionStream> {
       settled: (stream) => {
         this.unsettled.delete(stream);
         // Revoked (or left): store what was processed now, not at the next tick.
-        if (this.ackMode === 'after' && stream.endedBy !== 'closed') void this.batcher.flush('revoke', [stream.partition]);
+        if (this.ackMode === 'after' && stream.endedBy !== 'closed') {
+          void this.batcher.flush(stream.endedBy === 'abandoned' ? 'left' : 'revoke', [stream.partition]);
+        }
       },
     };
     this.connect();
@@ -174,16 +176,7 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     const openAtClose = [...this.open.values()];
     for (const stream of openAtClose) stream.stop('closed');
     await this.idleOrTimeout([...this.unsettled]);
-    if (this.ackMode === 'before') {
-      // Records acked ahead but never handed over go back to the group: we
-      // still hold the partitions (Subscribe is cancelled only afterwards).
-      for (const stream of openAtClose) {
-        const ahead = this.ackedAhead.get(stream);
-        if (stream.lastDelivered !== undefined && ahead !== undefined && ahead > stream.lastDelivered) {
-          this.batcher.want(stream.partition, stream.lastDelivered);
-        }
-      }
-    }
+    for (const stream of openAtClose) this.giveBackAckedAhead(stream);
     await this.batcher.flush('close');
     this.batcher.stop();
     this.call?.cancel();
@@ -274,8 +267,29 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     this.ackedAhead.set(stream, upTo);
   }
 
+  /**
+   * At-most-once: records acked ahead but never handed over go back to the
+   * group, by storing the last record handed over instead (the last ack wins).
+   * Only while this member still holds the partition (the consumer left the
+   * loop, or close() before Subscribe is cancelled): after a revocation the
+   * next owner may already have read the position.
+   */
+  private giveBackAckedAhead(stream: PartitionStream): void {
+    if (this.ackMode !== 'before') return;
+    const ahead = this.ackedAhead.get(stream);
+    const delivered = stream.lastDelivered;
+    if (delivered !== undefined && ahead !== undefined && ahead > delivered) {
+      this.batcher.want(stream.partition, delivered);
+      this.ackedAhead.set(stream, delivered);
+    }
+  }
+
   private onWireEnded(stream: PartitionStream, reason: EndReason): void {
     if (this.open.get(stream.partition) === stream) this.open.delete(stream.partition);
+    if (reason === 'abandoned' && this.state === 'running') {
+      this.giveBackAckedAhead(stream);
+      if (this.ackMode === 'before') void this.batcher.flush('left', [stream.partition]);
+    }
     if (reason === 'revoked' || reason === 'disconnected') {
       this.events.next({ type: 'revoked', partition: stream.partition, sessionId: stream.sessionId });
       if (this.ackMode === 'after') void this.batcher.flush('revoke', [stream.partition]);

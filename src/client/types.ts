@@ -103,7 +103,12 @@ export interface SubscribeOptions {
   closeTimeoutMs?: number;
 }
 
-export type AckReason = 'records' | 'time' | 'revoke' | 'close' | 'reconnect' | 'before';
+/**
+ * Why an ack was sent: N records or T ms processed; the partition was revoked,
+ * or the consumer left its loop; close(); before re-subscribing; at-most-once
+ * acking ahead of delivery.
+ */
+export type AckReason = 'records' | 'time' | 'revoke' | 'left' | 'close' | 'reconnect' | 'before';
 
 export type SubscriptionEvent =
   | { type: 'assigned'; partition: number; sessionId: string }

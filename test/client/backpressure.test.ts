@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type SluiceClient } from '../../src/client/index.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { uniqueName } from '../support/records.ts';
+import { keyFor, Streams } from './helpers.ts';
+
+const PARTITIONS = 4;
+const BUFFER = 16;
+const VALUE = Buffer.alloc(100, 'x');
+
+describe('client backpressure (real gateway, memory stores)', () => {
+  let gateway: TestGateway;
+  let client: SluiceClient;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ MEMORY_PARTITIONS: String(PARTITIONS) });
+    client = connect(gateway.address);
+  });
+  afterAll(async () => {
+    await client?.close();
+    await gateway?.stop();
+  });
+
+  it('a slow partition does not hold up another; the client holds at most bufferSize records for it', async () => {
+    const { gateway: core } = gateway.sluice;
+    const topic = uniqueName('bp');
+    const publish = (key: string, count: number) =>
+      (async () => {
+        for (let i = 0; i < count; i++) await core.publish({ topic, key: Buffer.from(key), value: VALUE, event: null, headers: new Map() });
+      })();
+    const slowKey = keyFor(0, PARTITIONS);
+    const fastKey = keyFor(1, PARTITIONS);
+    await publish(slowKey, 5_000);
+    await publish(fastKey, 2_000);
+
+    const subscription = client.subscribe({ topic, group: uniqueName('g'), bufferSize: BUFFER });
+    const streams = new Streams(subscription);
+    const slow = await streams.for(0);
+    const fast = await streams.for(1);
+    const slowRecords = slow[Symbol.asyncIterator]();
+    const first = await slowRecords.next(); // ...and then the slow handler takes its time
+    expect(first.value!.offset).toBe(0n);
+
+    const fastRecords = fast[Symbol.asyncIterator]();
+    const pull = async (count: number) => {
+      let last;
+      for (let i = 0; i < count; i++) last = (await fastRecords.next()).value;
+      return last!;
+    };
+    expect((await pull(2_000)).offset).toBe(1_999n);
+    const pulledBySlow = () => core.stats.streams().find((s) => s.partition === 0 && s.sessionId === slow.sessionId)?.pulled ?? -1;
+    const heldAfterFirstBatch = pulledBySlow();
+
+    // More traffic on the fast partition moves nothing on the slow one.
+    await publish(fastKey, 500);
+    expect((await pull(500)).offset).toBe(2_499n);
+    expect(pulledBySlow()).toBe(heldAfterFirstBatch);
+    expect(slow.buffered).toBeLessThanOrEqual(BUFFER);
+    expect(slow.stats.maxBuffered).toBeLessThanOrEqual(BUFFER);
+    console.info(
+      `slow partition: client buffer ${slow.buffered} (max ${slow.stats.maxBuffered}, bound ${BUFFER}); ` +
+        `gateway pulled ${heldAfterFirstBatch} of 5000 records (rest of the gap: grpc-js read buffer and the HTTP/2 window)`,
+    );
+    expect(heldAfterFirstBatch).toBeLessThan(1_000);
+
+    // The slow handler catches up and gets everything, in order, still within the bound.
+    let expected = 1n;
+    for (;;) {
+      const next = await slowRecords.next();
+      expect(next.value!.offset).toBe(expected++);
+      if (expected === 5_000n) break;
+    }
+    expect(slow.stats.maxBuffered).toBeLessThanOrEqual(BUFFER);
+    slow.markDone();
+    fast.markDone();
+    await subscription.close();
+  }, 120_000);
+});
