@@ -10,6 +10,8 @@
  */
 import { TestClient } from '../test/support/client.ts';
 import { spawnGateway } from '../test/support/process.ts';
+import { startRedisServer, type RedisServerHandle } from '../test/support/redis.ts';
+import { commandCalls, commandsBetween } from '../test/redis/commandstats.ts';
 
 const PUBLISH = Number(process.env.BENCH_PUBLISH ?? 20_000);
 const RECEIVE = Number(process.env.BENCH_RECEIVE ?? 50_000);
@@ -33,6 +35,15 @@ async function pool(total: number, concurrency: number, call: (i: number) => Pro
     }),
   );
 }
+
+// With redis positions and no REDIS_URL, a redis-server of our own, so that
+// its command counts are ours alone.
+let redis: RedisServerHandle | undefined;
+if (process.env.POSITIONS_STORE === 'redis' && !process.env.REDIS_URL) {
+  redis = await startRedisServer();
+  process.env.REDIS_URL = redis.url;
+}
+const redisUrl = process.env.POSITIONS_STORE === 'redis' ? process.env.REDIS_URL : undefined;
 
 const gateway = await spawnGateway({ LOG_LEVEL: 'info', MEMORY_PARTITIONS: '8', KAFKA_TOPIC_PARTITIONS: '8' });
 const client = new TestClient(gateway.address);
@@ -58,19 +69,25 @@ results.push(
 );
 subscription.cancel();
 
+const before = redisUrl ? await commandCalls(redisUrl) : undefined;
 results.push(
   await timed(`Ack (gRPC, ${CONCURRENCY} in flight, 8 partitions)`, ACKS, () =>
     pool(ACKS, CONCURRENCY, (i) => client.ack({ topic, group: 'bench', partition: i % 8, offset: String(i) })),
   ),
 );
+const redisCommands = redisUrl && before ? commandsBetween(before, await commandCalls(redisUrl)) : undefined;
 
 console.log(`stores: records=${process.env.RECORDS_STORE ?? 'memory'} positions=${process.env.POSITIONS_STORE ?? 'memory'}, value ${VALUE.length} B`);
 console.log('| operation | count | seconds | per second |');
 console.log('|---|---:|---:|---:|');
 for (const r of results) console.log(`| ${r.label} | ${r.count} | ${r.seconds.toFixed(2)} | ${Math.round(r.rate)} |`);
+if (redisCommands) {
+  console.log(`Redis commands during the ack run: ${redisCommands.total} (${JSON.stringify(redisCommands.byCommand)}), ${(redisCommands.total / ACKS).toFixed(3)} per ack`);
+}
 client.close();
 gateway.child.kill('SIGTERM');
 await gateway.exited;
+await redis?.destroy();
 
 /** Reads a partition until `count` records arrived, keeping none of them. */
 function countRecords(assignment: { sessionId: string; partition: number }, count: number): Promise<void> {

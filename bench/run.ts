@@ -7,14 +7,19 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
-const benches = ['gateway.ts', 'acks.ts', 'stalled-memory.ts']
-  .map((name) => fileURLToPath(new URL(name, import.meta.url)))
-  .filter((path) => existsSync(path));
+const benches: Array<{ file: string; env?: Record<string, string>; label: string }> = [
+  { file: 'gateway.ts', label: 'gateway, memory stores' },
+  { file: 'gateway.ts', env: { POSITIONS_STORE: 'redis' }, label: 'gateway, redis positions' },
+  { file: 'acks.ts', label: 'redis positions store alone' },
+  { file: 'stalled-memory.ts', label: 'stalled client memory' },
+];
 
 let failed = 0;
 for (const bench of benches) {
-  console.log(`\n## ${bench.split('/').pop()}`);
-  const run = spawnSync(tsx, [bench], { stdio: 'inherit', env: process.env });
+  const path = fileURLToPath(new URL(bench.file, import.meta.url));
+  if (!existsSync(path)) continue;
+  console.log(`\n## ${bench.label} (bench/${bench.file})`);
+  const run = spawnSync(tsx, [path], { stdio: 'inherit', env: { ...process.env, ...bench.env } });
   if (run.status !== 0) failed++;
 }
 process.exit(failed === 0 ? 0 : 1);
