@@ -2,10 +2,14 @@ import pino, { type Logger } from 'pino';
 import type { LoadedConfig } from './config.ts';
 import { Gateway } from './gateway/index.ts';
 import { startServer, type SluiceServer } from './grpc/server.ts';
+import { serveMetrics } from './metrics/http.ts';
+import { Metrics } from './metrics/metrics.ts';
 import { createPositionsStore, createRecordsStore } from './stores.ts';
 
 export interface RunningSluice {
   readonly port: number;
+  /** The metrics port, when METRICS_PORT is set. */
+  readonly metricsPort: number | undefined;
   readonly gateway: Gateway;
   readonly server: SluiceServer;
   /** Graceful stop: see SluiceServer.shutdown. */
@@ -24,10 +28,14 @@ export async function startSluice(config: LoadedConfig, logger: Logger = pino({ 
     throw err;
   }
   const gateway = new Gateway(records, positions, logger.child({ component: 'gateway' }));
+  const metrics = new Metrics(gateway);
   let server: SluiceServer;
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   try {
+    if (settings.METRICS_PORT !== undefined) metricsServer = await serveMetrics(metrics.registry, settings.METRICS_HOST, settings.METRICS_PORT);
     server = await startServer({
       gateway,
+      metrics,
       logger: logger.child({ component: 'grpc' }),
       host: settings.GRPC_HOST,
       port: settings.GRPC_PORT,
@@ -38,8 +46,18 @@ export async function startSluice(config: LoadedConfig, logger: Logger = pino({ 
       },
     });
   } catch (err) {
+    await metricsServer?.close();
     await gateway.close();
     throw err;
   }
-  return { port: server.port, gateway, server, stop: () => server.shutdown(settings.SHUTDOWN_GRACE_MS) };
+  return {
+    port: server.port,
+    metricsPort: metricsServer?.port,
+    gateway,
+    server,
+    stop: async () => {
+      await server.shutdown(settings.SHUTDOWN_GRACE_MS);
+      await metricsServer?.close();
+    },
+  };
 }

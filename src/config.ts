@@ -15,6 +15,9 @@ const Schema = z.object({
   GRPC_MAX_MESSAGE_BYTES: z.coerce.number().int('must be an integer').min(1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
   GRPC_MAX_SESSION_MEMORY_MIB: z.coerce.number().int('must be an integer').min(1).max(65_536).default(32),
   GRPC_MAX_CONCURRENT_STREAMS: z.coerce.number().int('must be an integer').min(1).max(1_000_000).default(1000),
+  /** Prometheus metrics on http://METRICS_HOST:METRICS_PORT/metrics; off when unset. */
+  METRICS_HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
+  METRICS_PORT: z.coerce.number().int('must be an integer').min(0).max(65535).optional(),
 });
 
 export type GatewayConfig = z.infer<typeof Schema>;

@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import type { Gateway } from '../gateway/index.ts';
+import type { Metrics } from '../metrics/metrics.ts';
 import { receiveHandler } from './handlers/receive.ts';
 import { subscribeHandler } from './handlers/subscribe.ts';
 import { unaryHandlers } from './handlers/unary.ts';
@@ -37,6 +38,7 @@ export interface SluiceServer {
 export async function startServer(options: {
   gateway: Gateway;
   logger: Logger;
+  metrics: Metrics;
   host: string;
   port: number;
   limits?: Partial<ServerLimits>;
@@ -56,7 +58,7 @@ export async function startServer(options: {
   const shutdown = new AbortController();
   // Every open stream listens for shutdown: thousands of listeners are expected.
   setMaxListeners(0, shutdown.signal);
-  const context = { gateway: options.gateway, logger: options.logger, shutdown: shutdown.signal };
+  const context = { gateway: options.gateway, logger: options.logger, shutdown: shutdown.signal, metrics: options.metrics };
 
   const definition = loadPackageDefinition();
   server.addService(liiklusService(definition), {

@@ -4,7 +4,8 @@ import { toContentFormat, toReceiveCommand, toReceiveReply } from '../mappers.ts
 import type { ReceiveReply, ReceiveRequest } from '../messages.ts';
 import { writeWithBackpressure } from '../stream-writer.ts';
 import type { HandlerContext } from './context.ts';
-import { reportError } from './report.ts';
+import { countCall, reportError } from './report.ts';
+import { status } from '@grpc/grpc-js';
 
 /**
  * Streams one partition. Each record is pulled from the core only after the
@@ -19,15 +20,22 @@ export function receiveHandler(context: HandlerContext) {
     try {
       const format = toContentFormat(call.request.format);
       const records = context.gateway.receive(toReceiveCommand(call.request), stop);
+      const { recordsSent, backpressureWaits } = context.metrics;
       for await (const record of records) {
-        await writeWithBackpressure(call, toReceiveReply(record, format), stop);
+        if (await writeWithBackpressure(call, toReceiveReply(record, format), stop)) backpressureWaits.inc();
+        recordsSent.inc();
         if (stop.aborted) break;
       }
-      if (cancelled.signal.aborted) return;
+      if (cancelled.signal.aborted) {
+        countCall(context, 'Receive', status.CANCELLED);
+        return;
+      }
       if (context.shutdown.aborted) throw new UnavailableError('gateway is shutting down; receive again');
+      countCall(context, 'Receive', status.OK);
       call.end();
     } catch (err) {
-      if (!cancelled.signal.aborted) call.emit('error', reportError(context.logger, 'Receive', err));
+      if (cancelled.signal.aborted) countCall(context, 'Receive', status.CANCELLED);
+      else call.emit('error', reportError(context, 'Receive', err));
     }
   };
 }

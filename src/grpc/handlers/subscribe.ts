@@ -3,7 +3,8 @@ import { UnavailableError } from '../../contracts/index.ts';
 import { toSubscribeCommand } from '../mappers.ts';
 import type { SubscribeReply, SubscribeRequest } from '../messages.ts';
 import type { HandlerContext } from './context.ts';
-import { reportError } from './report.ts';
+import { countCall, reportError } from './report.ts';
+import { status } from '@grpc/grpc-js';
 
 /**
  * One Subscribe stream = one group member. Assignment replies are few (at most
@@ -12,7 +13,7 @@ import { reportError } from './report.ts';
  */
 export function subscribeHandler(context: HandlerContext) {
   return async (call: ServerWritableStream<SubscribeRequest, SubscribeReply>): Promise<void> => {
-    const fail = (err: unknown) => call.emit('error', reportError(context.logger, 'Subscribe', err));
+    const fail = (err: unknown) => call.emit('error', reportError(context, 'Subscribe', err));
     let handle;
     try {
       handle = await context.gateway.subscribe(toSubscribeCommand(call.request));
@@ -34,12 +35,16 @@ export function subscribeHandler(context: HandlerContext) {
         finish();
       },
       complete: () => {
+        countCall(context, 'Subscribe', status.OK);
         call.end();
         finish();
       },
     });
     context.shutdown.addEventListener('abort', onShutdown, { once: true });
-    call.on('cancelled', finish);
+    call.on('cancelled', () => {
+      countCall(context, 'Subscribe', status.CANCELLED);
+      finish();
+    });
     if (call.cancelled) finish();
   };
 }

@@ -2,23 +2,32 @@ import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { toAckCommand, toOffsetsQuery, toOffsetsReply, toPublishCommand } from '../mappers.ts';
 import type { AckRequest, GetEndOffsetsRequest, GetOffsetsRequest, OffsetsReply, PublishReply, PublishRequest } from '../messages.ts';
 import type { HandlerContext } from './context.ts';
-import { reportError } from './report.ts';
+import { countCall, reportError } from './report.ts';
+import { status } from '@grpc/grpc-js';
 
 type Unary<Req, Res> = (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void;
 
 /** Adapts a promise-returning handler to grpc-js, mapping failures to statuses in one place. */
 function unary<Req, Res>(context: HandlerContext, rpc: string, handle: (request: Req) => Promise<Res>): Unary<Req, Res> {
   return (call, callback) => {
+    const stopTimer = context.metrics.callSeconds.startTimer({ method: rpc });
     let result: Promise<Res>;
     try {
       result = handle(call.request);
     } catch (err) {
-      callback(reportError(context.logger, rpc, err));
+      callback(reportError(context, rpc, err));
       return;
     }
     result.then(
-      (reply) => callback(null, reply),
-      (err: unknown) => callback(reportError(context.logger, rpc, err)),
+      (reply) => {
+        stopTimer();
+        countCall(context, rpc, status.OK);
+        callback(null, reply);
+      },
+      (err: unknown) => {
+        stopTimer();
+        callback(reportError(context, rpc, err));
+      },
     );
   };
 }
