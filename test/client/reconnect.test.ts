@@ -2,7 +2,6 @@ import { status } from '@grpc/grpc-js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, SluiceClientError, type SluiceClient } from '../../src/client/index.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { freePort } from '../support/process.ts';
 import { uniqueName } from '../support/records.ts';
 import { EventLog, keyFor, Streams, take } from './helpers.ts';
 
@@ -18,9 +17,9 @@ describe('client reconnect (real gateway restarted on the same port)', () => {
   });
 
   it('on UNAVAILABLE, backs off with jitter, subscribes again, and new partition streams follow', async () => {
-    const port = await freePort();
+    gateway = await startTestGateway({ MEMORY_PARTITIONS: String(PARTITIONS) });
+    const port = gateway.sluice.port;
     const env = { GRPC_PORT: String(port), MEMORY_PARTITIONS: String(PARTITIONS) };
-    gateway = await startTestGateway(env);
     client = connect(`127.0.0.1:${port}`);
     const topic = uniqueName('reconnect');
     const group = uniqueName('g');
@@ -55,7 +54,7 @@ describe('client reconnect (real gateway restarted on the same port)', () => {
   });
 
   it('gives up after maxAttempts and the subscription fails with UNAVAILABLE', async () => {
-    client = connect(`127.0.0.1:${await freePort()}`);
+    client = connect('127.0.0.1:1'); // nothing listens on port 1
     const subscription = client.subscribe({ topic: 'nowhere', group: 'g', reconnect: { initialDelayMs: 10, maxAttempts: 2 } });
     const log = new EventLog(subscription);
     const iterate = async () => {

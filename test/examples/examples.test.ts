@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { ROOT } from '../support/process.ts';
+import { uniqueName } from '../support/records.ts';
+
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+/** Runs an example as its header says (`npx tsx examples/<name>.ts`), with env overrides. */
+function runExample(name: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(TSX, [`examples/${name}.ts`], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('examples (against a real gateway)', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ MEMORY_PARTITIONS: '4' });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('the producer publishes orders keyed by customer; the consumer handles each once and acks them all', async () => {
+    const topic = uniqueName('orders');
+    const group = uniqueName('billing');
+    const env = { SLUICE_ADDRESS: gateway.address, SLUICE_TOPIC: topic };
+
+    const produced = await runExample('producer', { ...env, SLUICE_COUNT: '12' });
+    expect(produced).toMatchObject({ code: 0, stderr: '' });
+    const placed = produced.stdout.trim().split('\n');
+    expect(placed).toHaveLength(12);
+    expect(placed.every((line, i) => new RegExp(`^order ${i + 1} -> ${topic} partition \\d offset \\d+$`).test(line))).toBe(true);
+    // One customer, one partition.
+    const partitionOf = (i: number) => /partition (\d)/.exec(placed[i]!)![1];
+    expect(partitionOf(0)).toBe(partitionOf(3));
+
+    const consumed = await runExample('consumer', { ...env, SLUICE_GROUP: group, SLUICE_MAX: '12' });
+    expect(consumed).toMatchObject({ code: 0, stderr: '' });
+    const out = consumed.stdout.trim().split('\n');
+    const handled = out.filter((line) => /^partition \d offset \d+: order \d+ of customer-\d, \d+$/.test(line));
+    expect(handled.map((line) => Number(/order (\d+)/.exec(line)![1])).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(out.at(-1)).toBe('handled 12 orders');
+    expect(out.some((line) => /^acked partition \d up to offset \d+ \(close\)$/.test(line))).toBe(true);
+
+    // Every order is acked: the group's positions are the end offsets.
+    const [acked, end] = await Promise.all([gateway.client.getOffsets({ topic, group }), gateway.client.getEndOffsets({ topic })]);
+    expect(acked.offsets).toEqual(end.offsets);
+
+    // Run again: nothing is delivered twice (the consumer waits for new orders; one more arrives).
+    const again = runExample('consumer', { ...env, SLUICE_GROUP: group, SLUICE_MAX: '1' });
+    await runExample('producer', { ...env, SLUICE_COUNT: '1' });
+    const second = await again;
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/: order 1 of customer-1, 10\n/);
+    expect(second.stdout.trim().split('\n').at(-1)).toBe('handled 1 order');
+  }, 60_000);
+});
