@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Assignment, ReceiveStream, TestClient } from '../support/client.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { uniqueName } from '../support/records.ts';
+import { heldPartitions } from '../support/assignments.ts';
 
 /** Partitions per topic in every store the suite runs on. */
 export const PARTITIONS = 4;
@@ -81,36 +82,17 @@ export function describeGateway(label: string, env: () => Record<string, string>
       // trip): probe until each partition is held by exactly one member.
       let split: [number[], number[]] = [[], []];
       for (let attempt = 0; attempt < 40; attempt++) {
-        split = [await heldPartitions(first), await heldPartitions(second)];
+        split = [await heldPartitions(client, first), await heldPartitions(client, second)];
         if (split[0].length > 0 && split[1].length > 0 && split[0].length + split[1].length === PARTITIONS) break;
       }
       expect(split[0].filter((p) => split[1].includes(p))).toEqual([]);
       expect([...split[0], ...split[1]].sort((a, b) => a - b)).toEqual(ALL);
       second.cancel();
       let after: number[] = [];
-      for (let attempt = 0; attempt < 40 && after.length < PARTITIONS; attempt++) after = await heldPartitions(first);
+      for (let attempt = 0; attempt < 40 && after.length < PARTITIONS; attempt++) after = await heldPartitions(client, first);
       expect(after).toEqual(ALL);
       first.cancel();
     });
-
-    /**
-     * The partitions a member holds now: opens a Receive on each partition it
-     * was ever assigned and keeps those whose stream stays open; a partition it
-     * no longer holds is refused with NOT_FOUND (or, if revoked mid-stream, ends with OK).
-     */
-    async function heldPartitions(subscription: ReturnType<TestClient['subscribe']>): Promise<number[]> {
-      const latest = new Map<number, Assignment>();
-      for (const a of subscription.assignments) latest.set(a.partition, a);
-      const probes = [...latest.values()].map((a) => ({ a, stream: receive(a) }));
-      const ended = await Promise.all(
-        probes.map(({ stream }) => Promise.race([stream.status.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 300))])),
-      );
-      probes.forEach(({ stream }) => stream.cancel());
-      return probes
-        .filter((_, i) => !ended[i])
-        .map(({ a }) => a.partition)
-        .sort((x, y) => x - y);
-    }
 
     it('Receive: starts at auto_offset_reset EARLIEST by default and streams in offset order', async () => {
       const topic = uniqueName('earliest');
