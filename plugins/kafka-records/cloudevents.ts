@@ -1,0 +1,95 @@
+import type { IHeaders, KafkaMessage } from 'kafkajs';
+import type { CloudEvent, Envelope, StoredRecord } from '../../src/contracts/index.ts';
+
+/**
+ * CloudEvents Kafka protocol binding, binary content mode: the event's
+ * attributes are `ce_`-prefixed headers, its data content type is the
+ * `content-type` header, its data the record value. Any CloudEvents Kafka
+ * consumer reads the records this store writes, and this store reads theirs.
+ */
+const PREFIX = 'ce_';
+const SPEC_VERSION = '1.0';
+const CONTENT_TYPE = 'content-type';
+/** Attributes with their own LiiklusEvent fields (the rest are extensions). */
+const OWN = new Set(['id', 'type', 'source', 'time', 'specversion']);
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** The headers and value of the Kafka record for `envelope`. */
+export function toKafkaRecord(envelope: Envelope): { headers: IHeaders; value: Buffer | null } {
+  const headers: IHeaders = {};
+  for (const [name, value] of envelope.headers) headers[name] = toBuffer(value);
+  const event = envelope.event;
+  if (event === null) return { headers, value: envelope.value === null ? null : toBuffer(envelope.value) };
+  // Event attributes win over client headers of the same name.
+  for (const [name, value] of Object.entries(event.extensions)) headers[PREFIX + name] = value;
+  headers[`${PREFIX}specversion`] = SPEC_VERSION;
+  headers[`${PREFIX}id`] = event.id;
+  headers[`${PREFIX}type`] = event.type;
+  headers[`${PREFIX}source`] = event.source;
+  if (event.time !== '') headers[`${PREFIX}time`] = event.time;
+  if (event.dataContentType !== '') headers[CONTENT_TYPE] = event.dataContentType;
+  return { headers, value: toBuffer(event.data) };
+}
+
+function headerBytes(value: IHeaders[string]): Uint8Array | undefined {
+  // A header name that occurs more than once: the last one counts (as Kafka's lastHeader).
+  const last = Array.isArray(value) ? value.at(-1) : value;
+  if (last === undefined) return undefined;
+  return typeof last === 'string' ? encoder.encode(last) : new Uint8Array(last.buffer, last.byteOffset, last.byteLength);
+}
+
+/**
+ * A consumed Kafka message as a StoredRecord. A message with `ce_id` (binary
+ * mode CloudEvent) also gets `event`; its `ce_*` and `content-type` headers
+ * then live in `event` and are left out of `headers`.
+ */
+export function fromKafkaMessage(topic: string, partition: number, message: KafkaMessage): StoredRecord {
+  const all = new Map<string, Uint8Array>();
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    const bytes = headerBytes(value);
+    if (bytes !== undefined) all.set(name, bytes);
+  }
+  const value = message.value === null ? null : new Uint8Array(message.value.buffer, message.value.byteOffset, message.value.byteLength);
+  const key = message.key === null || message.key === undefined ? null : new Uint8Array(message.key.buffer, message.key.byteOffset, message.key.byteLength);
+  const base = { topic, partition, offset: BigInt(message.offset), timestamp: new Date(Number(message.timestamp)), key, value };
+  if (!all.has(`${PREFIX}id`)) return { ...base, event: null, headers: all };
+
+  const text = (name: string) => {
+    const bytes = all.get(name);
+    return bytes === undefined ? '' : decoder.decode(bytes);
+  };
+  const extensions: Record<string, string> = {};
+  const headers = new Map<string, Uint8Array>();
+  for (const [name, bytes] of all) {
+    if (name.startsWith(PREFIX)) {
+      const attribute = name.slice(PREFIX.length);
+      if (!OWN.has(attribute)) extensions[attribute] = decoder.decode(bytes);
+    } else if (name !== CONTENT_TYPE) {
+      headers.set(name, bytes);
+    }
+  }
+  const event: CloudEvent = {
+    id: text(`${PREFIX}id`),
+    type: text(`${PREFIX}type`),
+    source: text(`${PREFIX}source`),
+    time: text(`${PREFIX}time`),
+    dataContentType: text(CONTENT_TYPE),
+    data: value ?? new Uint8Array(0),
+    extensions,
+  };
+  return { ...base, event, headers };
+}
+
+/** Approximate memory a buffered record holds: its bytes plus a fixed overhead. */
+export function recordSize(message: KafkaMessage): number {
+  let size = 200 + (message.key?.length ?? 0) + (message.value?.length ?? 0);
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    size += name.length + 40;
+    for (const v of Array.isArray(value) ? value : [value]) size += v === undefined ? 0 : v.length;
+  }
+  return size;
+}

@@ -1,0 +1,123 @@
+import { z } from 'zod';
+import { InvalidArgumentError } from '../../src/contracts/index.ts';
+
+/** The Kafka records store's settings, from KAFKA_* keys. */
+export interface KafkaRecordsConfig {
+  /** host:port list. */
+  brokers: string[];
+  clientId: string;
+  /** Partitions of a topic the store creates. */
+  topicPartitions: number;
+  /** Replication factor of a topic the store creates. */
+  topicReplication: number;
+  /** Create a missing topic on first publish / subscribe; when false, a missing topic is NotFoundError. */
+  autoCreateTopics: boolean;
+  /** Consumer fetch: at most this many bytes per partition per fetch. */
+  fetchMaxBytesPerPartition: number;
+  /** Consumer fetch: at most this many bytes per fetch response. */
+  fetchMaxBytes: number;
+  /** Consumer fetch: how long the broker may hold a fetch open waiting for data. */
+  fetchMaxWaitMs: number;
+  /** Read-ahead per partition: pause fetching once this many records are buffered. */
+  partitionBufferRecords: number;
+  /** Read-ahead per partition: pause fetching once this many bytes are buffered. */
+  partitionBufferBytes: number;
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  /** Socket connect timeout. */
+  connectionTimeoutMs: number;
+  /** Per-request timeout. */
+  requestTimeoutMs: number;
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, `must be an integer from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be an integer from ${min} to ${max}`).max(max, `must be an integer from ${min} to ${max}`));
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const brokers = z
+  .string({ error: 'is required (e.g. 127.0.0.1:9092, or a comma-separated list host1:9092,host2:9092)' })
+  .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+  .refine((list) => list.length > 0, 'is required (e.g. 127.0.0.1:9092, or a comma-separated list host1:9092,host2:9092)')
+  .refine(
+    (list) => list.every((b) => /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]/]+):\d{1,5}$/.test(b) && Number(b.slice(b.lastIndexOf(':') + 1)) <= 65535),
+    'must be host:port[,host:port...] (e.g. 127.0.0.1:9092)',
+  );
+
+/** Each key with its schema and default (a string, parsed like a given value). */
+const KEYS = {
+  KAFKA_BOOTSTRAP_SERVERS: [brokers, undefined],
+  KAFKA_CLIENT_ID: [z.string().trim().min(1, 'must not be empty').max(255), 'sluice'],
+  KAFKA_TOPIC_PARTITIONS: [int(1, 100_000), '8'],
+  KAFKA_TOPIC_REPLICATION: [int(1, 32), '1'],
+  KAFKA_AUTO_CREATE_TOPICS: [bool, 'true'],
+  KAFKA_FETCH_MAX_BYTES_PER_PARTITION: [int(1 * KiB, 64 * MiB), String(256 * KiB)],
+  KAFKA_FETCH_MAX_BYTES: [int(1 * KiB, 256 * MiB), String(4 * MiB)],
+  KAFKA_FETCH_MAX_WAIT_MS: [int(1, 60_000), '500'],
+  KAFKA_PARTITION_BUFFER_RECORDS: [int(1, 1_000_000), '256'],
+  KAFKA_PARTITION_BUFFER_BYTES: [int(1 * KiB, 256 * MiB), String(256 * KiB)],
+  KAFKA_SESSION_TIMEOUT_MS: [int(1_000, 3_600_000), '30000'],
+  KAFKA_HEARTBEAT_INTERVAL_MS: [int(100, 3_600_000), '1000'],
+  KAFKA_CONNECTION_TIMEOUT_MS: [int(100, 600_000), '3000'],
+  KAFKA_REQUEST_TIMEOUT_MS: [int(100, 600_000), '30000'],
+} as const satisfies Record<string, readonly [z.ZodType<unknown, string>, string | undefined]>;
+
+type Key = keyof typeof KEYS;
+type Parsed = { [K in Key]: z.output<(typeof KEYS)[K][0]> };
+
+/**
+ * Validates the store's own keys; throws InvalidArgumentError naming the
+ * first bad key. Empty values count as unset.
+ */
+export function parseKafkaConfig(config: Readonly<Record<string, string | undefined>>): KafkaRecordsConfig {
+  const values = {} as Record<Key, unknown>;
+  for (const [key, [schema, fallback]] of Object.entries(KEYS) as [Key, readonly [z.ZodType<unknown, string>, string | undefined]][]) {
+    const given = config[key];
+    const raw = given === undefined || given.trim() === '' ? fallback : given;
+    const result = schema.safeParse(raw);
+    if (!result.success) {
+      const reason = result.error.issues[0]?.message ?? 'is invalid';
+      throw new InvalidArgumentError(key, raw === undefined ? reason : `${reason} (got ${JSON.stringify(raw)})`);
+    }
+    values[key] = result.data;
+  }
+  const v = values as Parsed;
+  if (v.KAFKA_HEARTBEAT_INTERVAL_MS >= v.KAFKA_SESSION_TIMEOUT_MS) {
+    throw new InvalidArgumentError(
+      'KAFKA_HEARTBEAT_INTERVAL_MS',
+      `must be lower than KAFKA_SESSION_TIMEOUT_MS (${v.KAFKA_SESSION_TIMEOUT_MS}); about a third of it is usual`,
+    );
+  }
+  if (v.KAFKA_FETCH_MAX_BYTES < v.KAFKA_FETCH_MAX_BYTES_PER_PARTITION) {
+    throw new InvalidArgumentError('KAFKA_FETCH_MAX_BYTES', `must be at least KAFKA_FETCH_MAX_BYTES_PER_PARTITION (${v.KAFKA_FETCH_MAX_BYTES_PER_PARTITION})`);
+  }
+  return {
+    brokers: v.KAFKA_BOOTSTRAP_SERVERS,
+    clientId: v.KAFKA_CLIENT_ID,
+    topicPartitions: v.KAFKA_TOPIC_PARTITIONS,
+    topicReplication: v.KAFKA_TOPIC_REPLICATION,
+    autoCreateTopics: v.KAFKA_AUTO_CREATE_TOPICS,
+    fetchMaxBytesPerPartition: v.KAFKA_FETCH_MAX_BYTES_PER_PARTITION,
+    fetchMaxBytes: v.KAFKA_FETCH_MAX_BYTES,
+    fetchMaxWaitMs: v.KAFKA_FETCH_MAX_WAIT_MS,
+    partitionBufferRecords: v.KAFKA_PARTITION_BUFFER_RECORDS,
+    partitionBufferBytes: v.KAFKA_PARTITION_BUFFER_BYTES,
+    sessionTimeoutMs: v.KAFKA_SESSION_TIMEOUT_MS,
+    heartbeatIntervalMs: v.KAFKA_HEARTBEAT_INTERVAL_MS,
+    connectionTimeoutMs: v.KAFKA_CONNECTION_TIMEOUT_MS,
+    requestTimeoutMs: v.KAFKA_REQUEST_TIMEOUT_MS,
+  };
+}

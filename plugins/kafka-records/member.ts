@@ -1,0 +1,192 @@
+import type { Consumer, EachBatchPayload, Kafka as KafkaClient } from 'kafkajs';
+import type { Logger } from 'pino';
+import { BehaviorSubject, type Observable } from 'rxjs';
+import type { PartitionSource, SubscribeOptions, Subscription } from '../../src/contracts/index.ts';
+import type { KafkaRecordsConfig } from './config.ts';
+import { toStoreError } from './errors.ts';
+import { KafkaPartitionSource, type PartitionControl } from './partition-source.ts';
+import type { TopicAdmin } from './topics.ts';
+
+export interface GroupMemberDeps {
+  client: KafkaClient;
+  topics: TopicAdmin;
+  config: KafkaRecordsConfig;
+  logger: Logger;
+  /** Called once when the member is gone (closed or failed). */
+  onGone(member: KafkaGroupMember): void;
+}
+
+/**
+ * One subscription = one kafkajs consumer = one member of Kafka consumer group
+ * `options.group` on `options.topic`.
+ *
+ * - Positions come from the gateway (startOffsets), never from Kafka's
+ *   committed offsets: autoCommit is off, every reader seeks.
+ * - After every rebalance (GROUP_JOIN) the member's whole assignment is
+ *   emitted; a partition kept by this member keeps its source (its reader goes
+ *   on where it was), a partition that moved away ends its reader, a new one
+ *   gets a new source. Each partition's pause flag and position are set again
+ *   then, as kafkajs keeps pause flags across rebalances and drops positions.
+ * - The eachBatch handler never waits: it hands records to the partition's
+ *   buffer and returns, so heartbeats go on whatever the readers do.
+ * - A consumer failure (kafkajs CRASH; it is not restarted) ends the
+ *   subscription: `assignments` errors and readers throw UnavailableError.
+ */
+export class KafkaGroupMember implements Subscription {
+  readonly assignments: Observable<readonly PartitionSource[]>;
+  private readonly subject = new BehaviorSubject<readonly PartitionSource[]>([]);
+  private readonly sources = new Map<number, KafkaPartitionSource>();
+  private readonly consumer: Consumer;
+  private readonly started: Promise<void>;
+  private readonly control: PartitionControl;
+  private closing: Promise<void> | undefined;
+  private gone = false;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly options: SubscribeOptions,
+    private readonly deps: GroupMemberDeps,
+  ) {
+    const { config } = deps;
+    const { topic, group } = options;
+    this.logger = deps.logger.child({ topic, group });
+    this.assignments = this.subject.asObservable();
+    this.consumer = deps.client.consumer({
+      groupId: group,
+      sessionTimeout: config.sessionTimeoutMs,
+      heartbeatInterval: config.heartbeatIntervalMs,
+      maxBytesPerPartition: config.fetchMaxBytesPerPartition,
+      maxBytes: config.fetchMaxBytes,
+      maxWaitTimeInMs: config.fetchMaxWaitMs,
+      allowAutoTopicCreation: false,
+      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000, restartOnFailure: async () => false },
+    });
+    const partitions = (partition: number) => [{ topic, partitions: [partition] }];
+    this.control = {
+      pause: (partition) => this.onConsumer(() => this.consumer.pause(partitions(partition))),
+      fetchFrom: (partition, offset) =>
+        this.onConsumer(() => {
+          this.consumer.seek({ topic, partition, offset: offset.toString() });
+          this.consumer.resume(partitions(partition));
+        }),
+      startOffset: (partition) => this.startOffset(partition),
+    };
+    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => this.onJoin(event.payload.memberAssignment[topic] ?? []));
+    this.consumer.on(this.consumer.events.CRASH, (event) =>
+      this.fail(toStoreError(event.payload.error, `the consumer of group "${group}" on topic "${topic}" failed`)),
+    );
+    this.started = this.start();
+  }
+
+  /** The sources currently assigned (for tests and diagnostics). */
+  get current(): readonly KafkaPartitionSource[] {
+    return [...this.sources.values()];
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const wasGone = this.gone;
+      this.gone = true;
+      for (const source of this.sources.values()) source.revoke();
+      this.sources.clear();
+      if (!wasGone) this.subject.complete();
+      await this.started;
+      await this.consumer.disconnect().catch((err: unknown) => this.logger.debug({ err }, 'consumer disconnect failed'));
+      if (!wasGone) this.deps.onGone(this);
+    })();
+    return this.closing;
+  }
+
+  private async start(): Promise<void> {
+    const { topic, group } = this.options;
+    try {
+      await this.deps.topics.ensure(topic);
+      if (this.gone) return;
+      await this.consumer.connect();
+      if (this.gone) return;
+      await this.consumer.subscribe({ topic, fromBeginning: this.options.autoOffsetReset === 'earliest' });
+      if (this.gone) return;
+      await this.consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: async (payload) => this.onBatch(payload),
+      });
+    } catch (err) {
+      this.fail(toStoreError(err, `cannot join group "${group}" on topic "${topic}"`));
+    }
+  }
+
+  /** Runs from inside kafkajs's join: must not throw (it would abort the join). */
+  private onJoin(partitions: readonly number[]): void {
+    if (this.gone) return;
+    try {
+      const assigned = new Set(partitions);
+      const revoked: number[] = [];
+      for (const [partition, source] of this.sources) {
+        if (assigned.has(partition)) continue;
+        source.revoke();
+        this.sources.delete(partition);
+        revoked.push(partition);
+      }
+      for (const partition of assigned) {
+        if (!this.sources.has(partition)) {
+          this.sources.set(
+            partition,
+            new KafkaPartitionSource(partition, this.options.topic, this.control, {
+              records: this.deps.config.partitionBufferRecords,
+              bytes: this.deps.config.partitionBufferBytes,
+            }),
+          );
+        }
+      }
+      // kafkajs keeps pause flags apart from the assignment: clear those of
+      // partitions that left, set every assigned one's explicitly.
+      if (revoked.length > 0) this.onConsumer(() => this.consumer.resume([{ topic: this.options.topic, partitions: revoked }]));
+      for (const source of this.sources.values()) source.reapply();
+      const sources = [...this.sources.values()].sort((a, b) => a.partition - b.partition);
+      this.logger.debug({ partitions: sources.map((s) => s.partition), revoked }, 'assignment');
+      this.subject.next(sources);
+    } catch (err) {
+      queueMicrotask(() => this.fail(toStoreError(err, 'cannot apply an assignment')));
+    }
+  }
+
+  private async onBatch({ batch, resolveOffset, isStale, isRunning }: EachBatchPayload): Promise<void> {
+    // Stale: fetched before a seek of this partition that is still to apply.
+    if (this.gone || isStale() || !isRunning()) return;
+    this.sources.get(batch.partition)?.offer(batch, resolveOffset);
+  }
+
+  private async startOffset(partition: number): Promise<bigint> {
+    const [stored, watermarks] = await Promise.all([this.options.startOffsets([partition]), this.deps.topics.watermarks(this.options.topic)]);
+    const { low, high } = watermarks.get(partition) ?? { low: 0n, high: 0n };
+    const position = stored.get(partition);
+    if (position !== undefined) {
+      // Below the log start (deleted by retention): the oldest record left.
+      if (position < low) return low;
+      if (position <= high) return position;
+    }
+    return this.options.autoOffsetReset === 'earliest' ? low : high;
+  }
+
+  private fail(error: Error): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.logger.warn({ err: error.message }, 'subscription failed');
+    for (const source of this.sources.values()) source.fail(error);
+    this.sources.clear();
+    this.subject.error(error);
+    this.closing = this.started.then(() => this.consumer.disconnect().catch(() => undefined));
+    this.deps.onGone(this);
+  }
+
+  /** Calls kafkajs pause/resume/seek, which throw while the consumer is not running (its state is set again on the next join). */
+  private onConsumer(call: () => void): void {
+    try {
+      call();
+    } catch (err) {
+      this.logger.debug({ err }, 'consumer not running; partition state is set on the next assignment');
+    }
+  }
+}

@@ -1,0 +1,197 @@
+import type { Batch } from 'kafkajs';
+import type { PartitionSource, StoredRecord } from '../../src/contracts/index.ts';
+import { fromKafkaMessage, recordSize } from './cloudevents.ts';
+
+/** What a partition source asks of its group member's consumer. */
+export interface PartitionControl {
+  /** Stops fetching the partition (kafkajs pause). */
+  pause(partition: number): void;
+  /** Fetches the partition from `offset` on (kafkajs seek + resume). */
+  fetchFrom(partition: number, offset: bigint): void;
+  /** Where a new reader starts: the stored position + 1, else auto offset reset. */
+  startOffset(partition: number): Promise<bigint>;
+}
+
+export interface ReadAhead {
+  /** Pause fetching at this many buffered records. */
+  records: number;
+  /** Pause fetching at this many buffered bytes (approximate). */
+  bytes: number;
+}
+
+/**
+ * One partition assigned to one group member. Fetched records go into a small
+ * buffer that the reader pulls from; the partition is fetched only while a
+ * reader is open and the buffer is below its high-water mark, and paused
+ * otherwise, so the consumer keeps heartbeating (it never waits for a reader)
+ * and a stalled reader holds at most `readAhead` (plus nothing in kafkajs:
+ * batches of a paused partition are dropped and fetched again on resume).
+ */
+export class KafkaPartitionSource implements PartitionSource {
+  private buffer: StoredRecord[] = [];
+  private sizes: number[] = [];
+  private bufferedBytes = 0;
+  /** The reader's iteration number, 0 when no reader. */
+  private reader = 0;
+  private iterations = 0;
+  /** Whether kafkajs is fetching the partition (not paused). */
+  private fetching = false;
+  /** The next offset to buffer; undefined until the reader's start is known. */
+  private nextOffset: bigint | undefined;
+  private ended: 'revoked' | Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    readonly partition: number,
+    private readonly topic: string,
+    private readonly control: PartitionControl,
+    private readonly readAhead: ReadAhead,
+  ) {}
+
+  /** Records held for a reader that has not pulled them yet. */
+  get buffered(): { records: number; bytes: number } {
+    return { records: this.buffer.length, bytes: this.bufferedBytes };
+  }
+
+  /** Whether the partition is being fetched. */
+  get active(): boolean {
+    return this.fetching;
+  }
+
+  /**
+   * Re-applies this partition's fetch state to a fresh kafkajs assignment
+   * (after every rebalance): kafkajs forgets positions on rebalance but keeps
+   * pause flags, so both are set again.
+   */
+  reapply(): void {
+    if (this.ended === undefined && this.reader !== 0 && this.nextOffset !== undefined && !this.full()) {
+      this.fetching = true;
+      this.control.fetchFrom(this.partition, this.nextOffset);
+    } else {
+      this.fetching = false;
+      this.control.pause(this.partition);
+    }
+  }
+
+  /** Takes what fits of a fetched batch; pauses the partition when the buffer is full. */
+  offer(batch: Batch, resolveOffset: (offset: string) => void): void {
+    if (this.ended !== undefined || this.reader === 0 || !this.fetching || this.nextOffset === undefined) return;
+    const before = this.nextOffset;
+    let stoppedEarly = false;
+    for (const message of batch.messages) {
+      const offset = BigInt(message.offset);
+      if (offset < this.nextOffset) continue;
+      if (this.full()) {
+        stoppedEarly = true;
+        break;
+      }
+      const size = recordSize(message);
+      this.buffer.push(fromKafkaMessage(this.topic, this.partition, message));
+      this.sizes.push(size);
+      this.bufferedBytes += size;
+      this.nextOffset = offset + 1n;
+    }
+    // Past control records and aborted transactions at the batch's end too.
+    if (!stoppedEarly) {
+      const last = BigInt(batch.lastOffset());
+      if (last + 1n > this.nextOffset) this.nextOffset = last + 1n;
+    }
+    if (this.nextOffset !== before) resolveOffset((this.nextOffset - 1n).toString());
+    if (this.full() || stoppedEarly) {
+      this.fetching = false;
+      this.control.pause(this.partition);
+    }
+    if (this.buffer.length > 0) this.wakeUp();
+  }
+
+  /** The partition moved to another member (or the subscription ended): iterations end. */
+  revoke(): void {
+    this.ended ??= 'revoked';
+    this.clear();
+    this.wakeUp();
+  }
+
+  /** The store failed: iterations throw `error`. */
+  fail(error: Error): void {
+    this.ended ??= error;
+    this.clear();
+    this.wakeUp();
+  }
+
+  async *records(signal: AbortSignal): AsyncIterable<StoredRecord> {
+    const iteration = ++this.iterations;
+    this.reader = iteration;
+    this.clear();
+    this.nextOffset = undefined;
+    if (this.fetching) {
+      this.fetching = false;
+      this.control.pause(this.partition);
+    }
+    const onAbort = () => this.wakeUp();
+    signal.addEventListener('abort', onAbort);
+    try {
+      if (this.stopped(signal, iteration)) return;
+      const start = await this.control.startOffset(this.partition);
+      if (this.stopped(signal, iteration)) return;
+      this.nextOffset = start;
+      this.fetching = true;
+      this.control.fetchFrom(this.partition, start);
+      for (;;) {
+        if (this.stopped(signal, iteration)) return;
+        const record = this.take();
+        if (record !== undefined) {
+          yield record;
+          continue;
+        }
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (this.reader === iteration) {
+        this.reader = 0;
+        this.clear();
+        if (this.fetching && this.ended === undefined) {
+          this.fetching = false;
+          this.control.pause(this.partition);
+        }
+      }
+    }
+  }
+
+  /** Whether an iteration must end: throws the store's failure, true when revoked, aborted or superseded. */
+  private stopped(signal: AbortSignal, iteration: number): boolean {
+    if (this.ended instanceof Error) throw this.ended;
+    return this.ended !== undefined || signal.aborted || this.reader !== iteration;
+  }
+
+  private take(): StoredRecord | undefined {
+    const record = this.buffer.shift();
+    if (record === undefined) return undefined;
+    this.bufferedBytes -= this.sizes.shift()!;
+    if (!this.fetching && this.nextOffset !== undefined && this.ended === undefined && this.belowLowWater()) {
+      this.fetching = true;
+      this.control.fetchFrom(this.partition, this.nextOffset);
+    }
+    return record;
+  }
+
+  private full(): boolean {
+    return this.buffer.length >= this.readAhead.records || this.bufferedBytes >= this.readAhead.bytes;
+  }
+
+  private belowLowWater(): boolean {
+    return this.buffer.length <= this.readAhead.records / 2 && this.bufferedBytes <= this.readAhead.bytes / 2;
+  }
+
+  private clear(): void {
+    this.buffer = [];
+    this.sizes = [];
+    this.bufferedBytes = 0;
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}

@@ -1,0 +1,163 @@
+import type { Admin, Kafka as KafkaClient, PartitionMetadata } from 'kafkajs';
+import type { Logger } from 'pino';
+import { NotFoundError } from '../../src/contracts/index.ts';
+import type { KafkaRecordsConfig } from './config.ts';
+import { kafkaErrorType, toStoreError } from './errors.ts';
+
+export interface TopicInfo {
+  readonly name: string;
+  readonly partitions: readonly PartitionMetadata[];
+}
+
+export interface Watermarks {
+  /** First offset still in the log. */
+  low: bigint;
+  /** Offset the next record will get. */
+  high: bigint;
+}
+
+/** How long partition metadata is trusted before it is read again (as Java's metadata.max.age.ms). */
+const METADATA_MAX_AGE_MS = 5 * 60_000;
+
+/**
+ * Topic administration over one shared kafkajs admin client: existence and
+ * partition metadata (cached), creation on first use with the configured
+ * partitions and replication, watermarks. A failed admin client is dropped
+ * and a new one connected on the next call (kafkajs keeps every topic it was
+ * asked about in its metadata requests; one that was deleted would fail them all).
+ */
+export class TopicAdmin {
+  private admin: Promise<Admin> | undefined;
+  private readonly known = new Map<string, TopicInfo & { fetchedAt: number }>();
+  private readonly pending = new Map<string, Promise<TopicInfo>>();
+  private closed = false;
+
+  constructor(
+    private readonly client: KafkaClient,
+    private readonly config: KafkaRecordsConfig,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Connects and reads the cluster's metadata: fails when Kafka cannot be reached. */
+  async check(): Promise<{ brokers: number; clusterId: string }> {
+    const cluster = await this.run('cannot reach the cluster', (admin) => admin.describeCluster());
+    return { brokers: cluster.brokers.length, clusterId: cluster.clusterId };
+  }
+
+  /**
+   * The topic's metadata; a missing topic is created when `create` is true
+   * and KAFKA_AUTO_CREATE_TOPICS allows it, else NotFoundError.
+   */
+  ensure(topic: string, create = true): Promise<TopicInfo> {
+    const cached = this.known.get(topic);
+    if (cached && Date.now() - cached.fetchedAt < METADATA_MAX_AGE_MS) return Promise.resolve(cached);
+    let pending = this.pending.get(topic);
+    if (pending === undefined) {
+      pending = this.load(topic, create).finally(() => this.pending.delete(topic));
+      this.pending.set(topic, pending);
+    }
+    return pending;
+  }
+
+  /** Forgets cached metadata (after a failure that suggests it is stale). */
+  forget(topic: string): void {
+    this.known.delete(topic);
+  }
+
+  /** The topic's metadata, or null when it does not exist. */
+  async describe(topic: string): Promise<TopicInfo | null> {
+    try {
+      const { topics } = await this.run(`cannot read the metadata of topic "${topic}"`, (admin) => admin.fetchTopicMetadata({ topics: [topic] }), {
+        unknownTopicIsError: false,
+      });
+      const found = topics.find((t) => t.name === topic);
+      if (!found || found.partitions.length === 0) return null;
+      const info = { name: topic, partitions: [...found.partitions].sort((a, b) => a.partitionId - b.partitionId), fetchedAt: Date.now() };
+      this.known.set(topic, info);
+      return info;
+    } catch (err) {
+      if (kafkaErrorType(err) === 'UNKNOWN_TOPIC_OR_PARTITION') {
+        this.known.delete(topic);
+        return null;
+      }
+      throw err;
+    }
+  }
+
+  /** partition -> low and high watermarks; empty for a topic that does not exist. */
+  async watermarks(topic: string): Promise<Map<number, Watermarks>> {
+    const result = new Map<number, Watermarks>();
+    if (!this.known.has(topic) && (await this.describe(topic)) === null) return result;
+    let offsets;
+    try {
+      offsets = await this.run(`cannot read the offsets of topic "${topic}"`, (admin) => admin.fetchTopicOffsets(topic));
+    } catch (err) {
+      // Deleted since it was cached.
+      if (kafkaErrorType(err) === 'UNKNOWN_TOPIC_OR_PARTITION' && (await this.describe(topic)) === null) return result;
+      throw err;
+    }
+    for (const { partition, low, high } of offsets) result.set(partition, { low: BigInt(low), high: BigInt(high) });
+    return result;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const admin = this.admin;
+    this.admin = undefined;
+    if (admin) await (await admin.catch(() => undefined))?.disconnect().catch(() => undefined);
+  }
+
+  private async load(topic: string, create: boolean): Promise<TopicInfo> {
+    const existing = await this.describe(topic);
+    if (existing) return existing;
+    if (!create || !this.config.autoCreateTopics) {
+      throw new NotFoundError(`topic "${topic}" does not exist${create ? ' (KAFKA_AUTO_CREATE_TOPICS is false)' : ''}`);
+    }
+    const created = await this.run(`cannot create topic "${topic}"`, (admin) =>
+      admin.createTopics({
+        waitForLeaders: true,
+        topics: [{ topic, numPartitions: this.config.topicPartitions, replicationFactor: this.config.topicReplication }],
+      }),
+    );
+    // false: it already existed (another gateway, or a race); either way it exists now.
+    if (created) {
+      this.logger.info({ topic, partitions: this.config.topicPartitions, replication: this.config.topicReplication }, 'created topic');
+    }
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const info = await this.describe(topic);
+      if (info && info.partitions.every((p) => p.leader >= 0)) return info;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw toStoreError(new Error('no partition leaders yet'), `topic "${topic}" was created but has no leaders`);
+  }
+
+  private connect(): Promise<Admin> {
+    if (this.closed) return Promise.reject(toStoreError(new Error('closed'), 'the records store is closed'));
+    if (this.admin === undefined) {
+      const admin = this.client.admin();
+      const connected = admin.connect().then(() => admin);
+      this.admin = connected;
+      connected.catch(() => {
+        if (this.admin === connected) this.admin = undefined;
+        void admin.disconnect().catch(() => undefined);
+      });
+    }
+    return this.admin;
+  }
+
+  /** Runs `call` on the admin client; on failure drops the client and throws the store error. */
+  private async run<T>(what: string, call: (admin: Admin) => Promise<T>, options: { unknownTopicIsError?: boolean } = {}): Promise<T> {
+    const connecting = this.connect();
+    try {
+      return await call(await connecting);
+    } catch (err) {
+      const expected = options.unknownTopicIsError === false && kafkaErrorType(err) === 'UNKNOWN_TOPIC_OR_PARTITION';
+      if (!expected && this.admin === connecting) {
+        this.admin = undefined;
+        void connecting.then((admin) => admin.disconnect()).catch(() => undefined);
+      }
+      if (expected) throw err;
+      throw toStoreError(err, what);
+    }
+  }
+}
