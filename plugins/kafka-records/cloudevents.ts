@@ -35,11 +35,17 @@ export function toKafkaRecord(envelope: Envelope): { headers: IHeaders; value: B
   return { headers, value: toBuffer(event.data) };
 }
 
+/**
+ * A copy of `bytes`: kafkajs hands out views into the whole fetch response,
+ * which a buffered record would otherwise keep alive.
+ */
+const copy = (bytes: Buffer): Uint8Array => new Uint8Array(bytes);
+
 function headerBytes(value: IHeaders[string]): Uint8Array | undefined {
   // A header name that occurs more than once: the last one counts (as Kafka's lastHeader).
   const last = Array.isArray(value) ? value.at(-1) : value;
   if (last === undefined) return undefined;
-  return typeof last === 'string' ? encoder.encode(last) : new Uint8Array(last.buffer, last.byteOffset, last.byteLength);
+  return typeof last === 'string' ? encoder.encode(last) : copy(last);
 }
 
 /**
@@ -53,8 +59,8 @@ export function fromKafkaMessage(topic: string, partition: number, message: Kafk
     const bytes = headerBytes(value);
     if (bytes !== undefined) all.set(name, bytes);
   }
-  const value = message.value === null ? null : new Uint8Array(message.value.buffer, message.value.byteOffset, message.value.byteLength);
-  const key = message.key === null || message.key === undefined ? null : new Uint8Array(message.key.buffer, message.key.byteOffset, message.key.byteLength);
+  const value = message.value === null ? null : copy(message.value);
+  const key = message.key === null || message.key === undefined ? null : copy(message.key);
   const base = { topic, partition, offset: BigInt(message.offset), timestamp: new Date(Number(message.timestamp)), key, value };
   if (!all.has(`${PREFIX}id`)) return { ...base, event: null, headers: all };
 

@@ -13,9 +13,9 @@ export interface PartitionControl {
 }
 
 export interface ReadAhead {
-  /** Pause fetching at this many buffered records. */
+  /** Pause fetching at this many buffered records (resume at half). */
   records: number;
-  /** Pause fetching at this many buffered bytes (approximate). */
+  /** Pause fetching at this many buffered bytes, approximately (resume at half). */
   bytes: number;
 }
 
@@ -24,8 +24,8 @@ export interface ReadAhead {
  * buffer that the reader pulls from; the partition is fetched only while a
  * reader is open and the buffer is below its high-water mark, and paused
  * otherwise, so the consumer keeps heartbeating (it never waits for a reader)
- * and a stalled reader holds at most `readAhead` (plus nothing in kafkajs:
- * batches of a paused partition are dropped and fetched again on resume).
+ * and a stalled reader holds at most `readAhead` plus one fetch. Buffered
+ * records are copies: they do not pin kafkajs's fetch response buffers.
  */
 export class KafkaPartitionSource implements PartitionSource {
   private buffer: StoredRecord[] = [];
@@ -73,18 +73,19 @@ export class KafkaPartitionSource implements PartitionSource {
     }
   }
 
-  /** Takes what fits of a fetched batch; pauses the partition when the buffer is full. */
+  /**
+   * Takes a fetched batch (at most KAFKA_FETCH_MAX_BYTES_PER_PARTITION, or one
+   * larger record batch) into the buffer, and pauses the partition once the
+   * buffer reached its high-water mark. Taking whole batches (rather than
+   * what fits) means nothing is fetched twice; the buffer's bound is the
+   * high-water mark plus one fetch.
+   */
   offer(batch: Batch, resolveOffset: (offset: string) => void): void {
     if (this.ended !== undefined || this.reader === 0 || !this.fetching || this.nextOffset === undefined) return;
     const before = this.nextOffset;
-    let stoppedEarly = false;
     for (const message of batch.messages) {
       const offset = BigInt(message.offset);
       if (offset < this.nextOffset) continue;
-      if (this.full()) {
-        stoppedEarly = true;
-        break;
-      }
       const size = recordSize(message);
       this.buffer.push(fromKafkaMessage(this.topic, this.partition, message));
       this.sizes.push(size);
@@ -92,12 +93,10 @@ export class KafkaPartitionSource implements PartitionSource {
       this.nextOffset = offset + 1n;
     }
     // Past control records and aborted transactions at the batch's end too.
-    if (!stoppedEarly) {
-      const last = BigInt(batch.lastOffset());
-      if (last + 1n > this.nextOffset) this.nextOffset = last + 1n;
-    }
+    const last = BigInt(batch.lastOffset());
+    if (last + 1n > this.nextOffset) this.nextOffset = last + 1n;
     if (this.nextOffset !== before) resolveOffset((this.nextOffset - 1n).toString());
-    if (this.full() || stoppedEarly) {
+    if (this.full()) {
       this.fetching = false;
       this.control.pause(this.partition);
     }

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { parseKafkaConfig } from '../../plugins/kafka-records/config.ts';
+import { InvalidArgumentError } from '../../src/contracts/index.ts';
+
+const base = { KAFKA_BOOTSTRAP_SERVERS: '127.0.0.1:9092' };
+
+function failure(config: Record<string, string | undefined>): InvalidArgumentError {
+  try {
+    parseKafkaConfig(config);
+  } catch (err) {
+    if (err instanceof InvalidArgumentError) return err;
+    throw err;
+  }
+  throw new Error('expected InvalidArgumentError');
+}
+
+describe('Kafka records store config', () => {
+  it('has defaults for everything but KAFKA_BOOTSTRAP_SERVERS', () => {
+    const config = parseKafkaConfig(base);
+    expect(config).toMatchObject({
+      brokers: ['127.0.0.1:9092'],
+      topicPartitions: 8,
+      topicReplication: 1,
+      autoCreateTopics: true,
+      fetchMaxBytesPerPartition: 256 * 1024,
+      partitionBufferRecords: 1000,
+      partitionBufferBytes: 512 * 1024,
+    });
+  });
+
+  it('parses lists, numbers and booleans; empty values count as unset', () => {
+    const config = parseKafkaConfig({
+      KAFKA_BOOTSTRAP_SERVERS: ' kafka-1:9092, kafka-2:19092 ,[::1]:9093',
+      KAFKA_TOPIC_PARTITIONS: '32',
+      KAFKA_TOPIC_REPLICATION: '3',
+      KAFKA_AUTO_CREATE_TOPICS: 'FALSE',
+      KAFKA_FETCH_MAX_WAIT_MS: '',
+    });
+    expect(config.brokers).toEqual(['kafka-1:9092', 'kafka-2:19092', '[::1]:9093']);
+    expect(config.topicPartitions).toBe(32);
+    expect(config.topicReplication).toBe(3);
+    expect(config.autoCreateTopics).toBe(false);
+    expect(config.fetchMaxWaitMs).toBe(100);
+  });
+
+  it.each([
+    [{}, 'KAFKA_BOOTSTRAP_SERVERS', /is required/],
+    [{ KAFKA_BOOTSTRAP_SERVERS: ' , ' }, 'KAFKA_BOOTSTRAP_SERVERS', /is required/],
+    [{ KAFKA_BOOTSTRAP_SERVERS: 'localhost' }, 'KAFKA_BOOTSTRAP_SERVERS', /host:port/],
+    [{ KAFKA_BOOTSTRAP_SERVERS: 'localhost:99999' }, 'KAFKA_BOOTSTRAP_SERVERS', /host:port/],
+    [{ ...base, KAFKA_TOPIC_PARTITIONS: 'many' }, 'KAFKA_TOPIC_PARTITIONS', /integer from 1/],
+    [{ ...base, KAFKA_TOPIC_PARTITIONS: '0' }, 'KAFKA_TOPIC_PARTITIONS', /integer from 1/],
+    [{ ...base, KAFKA_TOPIC_PARTITIONS: '1.5' }, 'KAFKA_TOPIC_PARTITIONS', /integer/],
+    [{ ...base, KAFKA_TOPIC_REPLICATION: '-1' }, 'KAFKA_TOPIC_REPLICATION', /integer/],
+    [{ ...base, KAFKA_AUTO_CREATE_TOPICS: 'maybe' }, 'KAFKA_AUTO_CREATE_TOPICS', /true or false/],
+    [{ ...base, KAFKA_FETCH_MAX_BYTES: '2048', KAFKA_FETCH_MAX_BYTES_PER_PARTITION: '4096' }, 'KAFKA_FETCH_MAX_BYTES', /at least/],
+    [{ ...base, KAFKA_HEARTBEAT_INTERVAL_MS: '30000' }, 'KAFKA_HEARTBEAT_INTERVAL_MS', /lower than KAFKA_SESSION_TIMEOUT_MS/],
+  ])('%o is rejected naming %s', (config, key, reason) => {
+    const error = failure(config);
+    expect(error.field).toBe(key);
+    expect(error.reason).toMatch(reason);
+  });
+
+  it('a bad value fails the plugin start naming the key', async () => {
+    const { plugin } = await import('../../plugins/kafka-records/index.ts');
+    const pino = (await import('pino')).default;
+    await expect(plugin.create({ config: { ...base, KAFKA_TOPIC_PARTITIONS: 'x' }, logger: pino({ level: 'silent' }) })).rejects.toMatchObject({
+      field: 'KAFKA_TOPIC_PARTITIONS',
+    });
+  });
+});
