@@ -4,26 +4,17 @@ import type { KafkaRecordsConfig } from './config.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
-// kafkajs messages that are expected in this store's use and say nothing new.
-const QUIET = [
-  'Limiting retries for the idempotent producer', // bounded on purpose: a failed producer is replaced (producer.ts)
-  'Pausing fetching from', // every backpressure pause
-  'Resuming fetching from',
-];
-
 /**
- * kafkajs log entries into pino: ERROR and WARN as warn (kafkajs logs every
- * retried request failure as ERROR; the store reports real failures itself),
- * INFO and DEBUG as debug.
+ * kafkajs log entries into pino, at debug: kafkajs logs every retried
+ * request and every backpressure pause (at ERROR and INFO), which would flood
+ * the log during an outage. The store logs what matters itself (a failed
+ * subscription, publishing failing and recovering).
  */
 function logCreator(logger: Logger) {
   return () =>
     ({ namespace, level, log }: LogEntry) => {
       const { message, timestamp: _timestamp, logger: _name, ...fields } = log;
-      const quiet = QUIET.some((q) => message.startsWith(q));
-      const line = { kafkajs: namespace, ...fields };
-      if (!quiet && (level === logLevel.ERROR || level === logLevel.WARN)) logger.warn(line, message);
-      else logger.debug(line, message);
+      logger.debug({ kafkajs: namespace, kafkajsLevel: logLevel[level], ...fields }, message);
     };
 }
 
@@ -37,7 +28,7 @@ export function createKafkaClient(config: KafkaRecordsConfig, logger: Logger, ro
     brokers: config.brokers,
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
-    logLevel: logger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.WARN,
+    logLevel: logger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.NOTHING,
     logCreator: logCreator(logger),
     retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
   });

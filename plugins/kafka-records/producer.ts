@@ -39,6 +39,8 @@ export class Publisher {
   private readonly queue: Pending[] = [];
   private flushing = false;
   private closed = false;
+  /** Since when publishing fails (logged once when it starts and once when it recovers). */
+  private failingSince: number | undefined;
   private readonly partitioner = Partitioners.DefaultPartitioner();
 
   constructor(
@@ -113,12 +115,21 @@ export class Publisher {
         next.set(slot, offset + 1n);
         pending.resolve({ topic: pending.topic, partition: pending.message.partition, offset });
       }
+      if (this.failingSince !== undefined) {
+        this.logger.info({ failedForMs: Date.now() - this.failingSince }, 'publishing to Kafka works again');
+        this.failingSince = undefined;
+      }
     } catch (err) {
       this.discard(connecting);
       const type = kafkaErrorType(err);
       if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'NOT_LEADER_FOR_PARTITION') for (const topic of byTopic.keys()) this.topics.forget(topic);
       const error = toStoreError(err, 'cannot publish');
-      if (error.code !== 'INVALID_ARGUMENT') this.logger.warn({ err: error.message, records: batch.length }, 'publish failed');
+      if (error.code === 'UNAVAILABLE' && this.failingSince === undefined) {
+        this.failingSince = Date.now();
+        this.logger.warn({ err: error.message }, 'publishing to Kafka fails; publish calls get UNAVAILABLE until it works again');
+      } else if (error.code === 'INTERNAL') {
+        this.logger.error({ err: error.message, records: batch.length }, 'publish failed');
+      }
       for (const pending of batch) pending.reject(error);
     }
   }
