@@ -34,5 +34,5 @@ export class Progress {
 /** "published 10000 records in 2.1 s (4761 rec/s)" */
 export function summaryLine(count: number, seconds: number): string {
   const rate = Math.round(count / Math.max(seconds, 1e-3));
-  return `published ${count} record${count === 1 ? '' : 's'} in ${seconds.toFixed(1)} s (${rate} rec/s)`;
+  return `published ${count} record${count === 1 ? '' : 's'} in ${seconds.toFixed(seconds < 1 ? 2 : 1)} s (${rate} rec/s)`;
 }

@@ -19,6 +19,7 @@ export class AckBatcher {
   private timer: RxSubscription | undefined;
   private chain: Promise<void> = Promise.resolve();
   private readonly lastError = new Map<number, Error>();
+  private stopped = false;
 
   constructor(
     private readonly send: SendAck,
@@ -28,6 +29,8 @@ export class AckBatcher {
 
   /** A record was processed: ack it with the next flush (after `records` records or `ms` ms, whichever first). */
   processed(partition: number, offset: bigint): void {
+    // After the subscription left the group, a late ack could overwrite the next owner's.
+    if (this.stopped) return;
     this.want(partition, offset);
     this.sinceFlush++;
     if (this.sinceFlush >= this.every.records) {
@@ -60,6 +63,7 @@ export class AckBatcher {
 
   /** Stores `offset` now and waits for the gateway; rejects if it could not be stored. */
   async ackNow(partition: number, offset: bigint, reason: AckReason): Promise<void> {
+    if (this.stopped) throw new Error('the subscription is closed');
     this.want(partition, offset);
     await this.flush(reason, [partition]);
     if (this.dirty.has(partition) && this.wanted.get(partition) === offset) throw this.lastError.get(partition) ?? new Error('ack failed');
@@ -69,7 +73,9 @@ export class AckBatcher {
     return new Map([...this.dirty].map((p) => [p, this.wanted.get(p)!]));
   }
 
+  /** No more acks: called once the final flush is done. */
   stop(): void {
+    this.stopped = true;
     this.timer?.unsubscribe();
     this.timer = undefined;
   }
