@@ -16,6 +16,8 @@ export interface Watermarks {
   high: bigint;
 }
 
+const NOT_THERE = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+
 /** How long partition metadata is trusted before it is read again (as Java's metadata.max.age.ms). */
 const METADATA_MAX_AGE_MS = 5 * 60_000;
 
@@ -72,11 +74,13 @@ export class TopicAdmin {
       });
       const found = topics.find((t) => t.name === topic);
       if (!found || found.partitions.length === 0) return null;
+      // Not cached until every partition has a leader.
       const info = { name: topic, partitions: [...found.partitions].sort((a, b) => a.partitionId - b.partitionId), fetchedAt: Date.now() };
-      this.known.set(topic, info);
+      if (info.partitions.every((p) => p.leader >= 0)) this.known.set(topic, info);
       return info;
     } catch (err) {
-      if (kafkaErrorType(err) === 'UNKNOWN_TOPIC_OR_PARTITION') {
+      // Unknown, or just created and not ready (KRaft brokers learn of a new topic a moment later).
+      if (NOT_THERE.has(kafkaErrorType(err) ?? '')) {
         this.known.delete(topic);
         return null;
       }
@@ -113,9 +117,12 @@ export class TopicAdmin {
     if (!create || !this.config.autoCreateTopics) {
       throw new NotFoundError(`topic "${topic}" does not exist${create ? ' (KAFKA_AUTO_CREATE_TOPICS is false)' : ''}`);
     }
+    // Not kafkajs's waitForLeaders: it gives up when the broker's metadata
+    // does not know the new topic yet (UNKNOWN_TOPIC_OR_PARTITION), which
+    // happens right after creation. The wait below covers that.
     const created = await this.run(`cannot create topic "${topic}"`, (admin) =>
       admin.createTopics({
-        waitForLeaders: true,
+        waitForLeaders: false,
         topics: [{ topic, numPartitions: this.config.topicPartitions, replicationFactor: this.config.topicReplication }],
       }),
     );
@@ -123,12 +130,15 @@ export class TopicAdmin {
     if (created) {
       this.logger.info({ topic, partitions: this.config.topicPartitions, replication: this.config.topicReplication }, 'created topic');
     }
-    for (let attempt = 0; attempt < 20; attempt++) {
+    const deadline = Date.now() + this.config.requestTimeoutMs;
+    for (let wait = 10; ; wait = Math.min(wait * 2, 200)) {
       const info = await this.describe(topic);
       if (info && info.partitions.every((p) => p.leader >= 0)) return info;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      if (Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, wait));
     }
-    throw toStoreError(new Error('no partition leaders yet'), `topic "${topic}" was created but has no leaders`);
+    this.known.delete(topic);
+    throw toStoreError(new Error('no partition leaders yet'), `topic "${topic}" was created but its partitions have no leaders`);
   }
 
   private connect(): Promise<Admin> {
@@ -151,7 +161,7 @@ export class TopicAdmin {
     try {
       return await call(await connecting);
     } catch (err) {
-      const expected = options.unknownTopicIsError === false && kafkaErrorType(err) === 'UNKNOWN_TOPIC_OR_PARTITION';
+      const expected = options.unknownTopicIsError === false && NOT_THERE.has(kafkaErrorType(err) ?? '');
       if (!expected && this.admin === connecting) {
         this.admin = undefined;
         void connecting.then((admin) => admin.disconnect()).catch(() => undefined);
