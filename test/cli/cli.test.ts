@@ -1,10 +1,10 @@
 import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { uniqueName } from '../support/records.ts';
-import { lines, runCli, startCli } from './run.ts';
+import { killLeftovers, lines, runCli, startCli } from './run.ts';
 
 const PARTITIONS = 4;
 
@@ -18,6 +18,8 @@ describe('sluice CLI (child processes against a real gateway)', () => {
   afterAll(async () => {
     await gateway?.stop();
   });
+  // A gateway whose stdout reader is gone ignores SIGTERM (seen with npm start too): never leave one behind.
+  afterEach(killLeftovers);
 
   it('--help works on the program and every command', async () => {
     const results = await Promise.all([[], ['serve'], ['publish'], ['consume'], ['offsets']].map((command) => runCli([...command, '--help'])));

@@ -8,6 +8,14 @@ export interface CliResult {
   stderr: string;
 }
 
+const running = new Set<ChildProcess>();
+
+/** Kills (SIGKILL) what a failed test left running. */
+export function killLeftovers(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+
 /** Starts `node bin/sluice.mjs <args>` as a user would run it. */
 export function startCli(args: string[], options: { input?: string; env?: Record<string, string> } = {}): { child: ChildProcess; result: Promise<CliResult> } {
   const child = spawn(process.execPath, ['bin/sluice.mjs', ...args], {
@@ -19,6 +27,8 @@ export function startCli(args: string[], options: { input?: string; env?: Record
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  running.add(child);
+  child.on('exit', () => running.delete(child));
   if (options.input !== undefined) child.stdin!.end(options.input);
   const result = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
   return { child, result };
