@@ -17,6 +17,7 @@ export interface Watermarks {
 }
 
 const NOT_THERE = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
+const STALE_METADATA = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH']);
 
 /** How long partition metadata is trusted before it is read again (as Java's metadata.max.age.ms). */
 const METADATA_MAX_AGE_MS = 5 * 60_000;
@@ -155,19 +156,29 @@ export class TopicAdmin {
     return this.admin;
   }
 
-  /** Runs `call` on the admin client; on failure drops the client and throws the store error. */
+  /**
+   * Runs `call` on the admin client; on failure drops the client and throws
+   * the store error. Errors of stale metadata (a leader that moved, or that
+   * is not ready yet right after a topic was created) are retried a few times
+   * with a new client: kafkajs's admin gives up on them at once.
+   */
   private async run<T>(what: string, call: (admin: Admin) => Promise<T>, options: { unknownTopicIsError?: boolean } = {}): Promise<T> {
-    const connecting = this.connect();
-    try {
-      return await call(await connecting);
-    } catch (err) {
-      const expected = options.unknownTopicIsError === false && NOT_THERE.has(kafkaErrorType(err) ?? '');
-      if (!expected && this.admin === connecting) {
-        this.admin = undefined;
-        void connecting.then((admin) => admin.disconnect()).catch(() => undefined);
+    for (let attempt = 1; ; attempt++) {
+      const connecting = this.connect();
+      try {
+        return await call(await connecting);
+      } catch (err) {
+        const type = kafkaErrorType(err) ?? '';
+        const expected = options.unknownTopicIsError === false && NOT_THERE.has(type);
+        if (expected) throw err;
+        if (this.admin === connecting) {
+          this.admin = undefined;
+          void connecting.then((admin) => admin.disconnect()).catch(() => undefined);
+        }
+        const retriedAlready = (err as { name?: string }).name === 'KafkaJSNumberOfRetriesExceeded';
+        if (!STALE_METADATA.has(type) || retriedAlready || attempt >= 5 || this.closed) throw toStoreError(err, what);
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
       }
-      if (expected) throw err;
-      throw toStoreError(err, what);
     }
   }
 }
