@@ -1,4 +1,5 @@
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
+import { createLogger } from './logger.ts';
 import type { LoadedConfig } from './config.ts';
 import { Gateway } from './gateway/index.ts';
 import { startServer, type SluiceServer } from './grpc/server.ts';
@@ -17,7 +18,7 @@ export interface RunningSluice {
 }
 
 /** Builds the stores, the core and the gRPC server from a validated configuration. */
-export async function startSluice(config: LoadedConfig, logger: Logger = pino({ level: config.gateway.LOG_LEVEL })): Promise<RunningSluice> {
+export async function startSluice(config: LoadedConfig, logger: Logger = createLogger(config.gateway.LOG_LEVEL)): Promise<RunningSluice> {
   const { gateway: settings, raw } = config;
   const records = await createRecordsStore(settings.RECORDS_STORE, raw, logger);
   let positions;

@@ -1,6 +1,6 @@
-import pino from 'pino';
 import { startSluice } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
 
 /** Starts the gateway from the environment; stops it gracefully on SIGTERM / SIGINT. */
 export async function main(env: Readonly<Record<string, string | undefined>> = process.env): Promise<void> {
@@ -10,7 +10,7 @@ export async function main(env: Readonly<Record<string, string | undefined>> = p
   } catch (err) {
     exitWithConfigError(err);
   }
-  const logger = pino({ level: config.gateway.LOG_LEVEL });
+  const logger = createLogger(config.gateway.LOG_LEVEL);
   let sluice;
   try {
     sluice = await startSluice(config, logger);

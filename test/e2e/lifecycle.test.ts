@@ -97,6 +97,14 @@ describe('operations (gateway as a child process, as npm start runs it)', () => 
     client.close();
   });
 
+  it('still shuts down on SIGTERM when nothing reads its stdout any more', async () => {
+    gateway = await spawnGateway({ LOG_LEVEL: 'info' });
+    gateway.child.stdout!.destroy();
+    gateway.child.stderr!.destroy();
+    gateway.child.kill('SIGTERM');
+    expect(await gateway.exited).toBe(0);
+  });
+
   it('a bad configuration value stops the start with one line naming the key', async () => {
     gateway = await spawnGateway({ GRPC_PORT: '70000' }, { waitForListening: false });
     expect(await gateway.exited).toBe(2);
