@@ -217,8 +217,13 @@ logger.state.name = state.change.logger
 logger.state.level = WARN
 `;
 
-/** Base64url of 16 random bytes: a Kafka cluster id. */
-const clusterId = () => randomBytes(16).toString('base64url');
+/** Base64url of 16 random bytes: a Kafka cluster id; never starting with '-', which the tool would take for an option. */
+function clusterId() {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
 
 /**
  * Class-data sharing archive of the broker's classes, per version: built on
