@@ -1,5 +1,5 @@
 import {
-  InvalidArgumentError,
+  checkPositionUpdate,
   UnavailableError,
   type GroupId,
   type PartitionPositions,
@@ -7,8 +7,6 @@ import {
   type StoredPositions,
 } from '../../src/contracts/index.ts';
 
-const MAX_UINT32 = 0xffff_ffff;
-const MAX_UINT64 = (1n << 64n) - 1n;
 
 /** topic -> group name -> version -> partition -> offset */
 type Positions = Map<string, Map<string, Map<number, Map<number, bigint>>>>;
@@ -23,7 +21,7 @@ export class MemoryPositionsStore implements PositionsStore {
 
   async update(topic: string, group: GroupId, partition: number, offset: bigint): Promise<void> {
     this.#assertOpen();
-    checkUpdate(group, partition, offset);
+    checkPositionUpdate(group, partition, offset);
     let groups = this.#positions.get(topic);
     if (!groups) this.#positions.set(topic, (groups = new Map()));
     let versions = groups.get(group.name);
@@ -66,15 +64,3 @@ export class MemoryPositionsStore implements PositionsStore {
   }
 }
 
-/** The same bounds as the wire (uint32 partition and version, uint64 offset). */
-export function checkUpdate(group: GroupId, partition: number, offset: bigint): void {
-  if (!Number.isInteger(group.version) || group.version < 0 || group.version > MAX_UINT32) {
-    throw new InvalidArgumentError('group_version', `must be an integer from 0 to ${MAX_UINT32}`);
-  }
-  if (!Number.isInteger(partition) || partition < 0 || partition > MAX_UINT32) {
-    throw new InvalidArgumentError('partition', `must be an integer from 0 to ${MAX_UINT32}`);
-  }
-  if (typeof offset !== 'bigint' || offset < 0n || offset > MAX_UINT64) {
-    throw new InvalidArgumentError('offset', 'must be a bigint from 0 to 2^64-1');
-  }
-}

@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { pino, type Logger } from 'pino';
 import {
-  InvalidArgumentError,
+  checkPositionUpdate,
   SluiceError,
   UnavailableError,
   type GroupId,
@@ -29,8 +29,6 @@ export interface RedisPositionsStoreOptions {
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
-const MAX_UINT32 = 0xffff_ffff;
-const MAX_UINT64 = (1n << 64n) - 1n;
 
 /** Redis errors that mean "not now" rather than "never". */
 const TRANSIENT_REPLIES = new Set(['LOADING', 'BUSY', 'MASTERDOWN', 'READONLY', 'OOM', 'TRYAGAIN', 'CLUSTERDOWN', 'NOAUTH', 'NOREPLICAS', 'MISCONF']);
@@ -115,7 +113,7 @@ export class RedisPositionsStore implements PositionsStore {
   }
 
   async update(topic: string, group: GroupId, partition: number, offset: bigint): Promise<void> {
-    checkUpdate(group, partition, offset);
+    checkPositionUpdate(group, partition, offset);
     this.#assertUsable('update');
     return this.#batcher.submit(groupKey(this.#prefix, topic, group.name), positionField(group.version, partition), offset.toString());
   }
@@ -297,15 +295,3 @@ export class RedisPositionsStore implements PositionsStore {
   }
 }
 
-function checkUpdate(group: GroupId, partition: number, offset: bigint): void {
-  // The key layout relies on these: they are also the wire's bounds.
-  if (!Number.isInteger(group.version) || group.version < 0 || group.version > MAX_UINT32) {
-    throw new InvalidArgumentError('group_version', `must be an integer from 0 to ${MAX_UINT32}`);
-  }
-  if (!Number.isInteger(partition) || partition < 0 || partition > MAX_UINT32) {
-    throw new InvalidArgumentError('partition', `must be an integer from 0 to ${MAX_UINT32}`);
-  }
-  if (typeof offset !== 'bigint' || offset < 0n || offset > MAX_UINT64) {
-    throw new InvalidArgumentError('offset', 'must be a bigint from 0 to 2^64-1');
-  }
-}

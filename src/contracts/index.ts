@@ -3,3 +3,4 @@ export type * from './records.ts';
 export type * from './positions.ts';
 export type * from './plugin.ts';
 export * from './partitioning.ts';
+export * from './position-bounds.ts';

@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type SluiceClient } from '../../src/client/index.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type SluiceClient } from '../../src/client/index.ts';
 import { uniqueName } from '../support/records.ts';
-import { EventLog, keyFor, publishAll, Streams, take, values } from './helpers.ts';
+import { EventLog, gatewayWithClient, keyFor, publishAll, Streams, take, values } from './helpers.ts';
 
 const PARTITIONS = 4;
 const NEVER = { records: 1_000_000, ms: 600_000 };
 
 describe('client acks (real gateway, memory stores)', () => {
-  let gateway: TestGateway;
+  const context = gatewayWithClient(PARTITIONS);
   let client: SluiceClient;
-  beforeAll(async () => {
-    gateway = await startTestGateway({ MEMORY_PARTITIONS: String(PARTITIONS) });
-    client = connect(gateway.address);
-  });
-  afterAll(async () => {
-    await client?.close();
-    await gateway?.stop();
-  });
+  beforeAll(() => ({ client } = context));
 
   it('acks every N records with the latest processed offset, and the rest on close', async () => {
     const topic = uniqueName('every-n');

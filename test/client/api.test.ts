@@ -1,10 +1,9 @@
 import { status } from '@grpc/grpc-js';
 import { firstValueFrom, take as takeFirst, toArray } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { connect, SluiceClientError, type PartitionStream, type SluiceClient } from '../../src/client/index.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { uniqueName } from '../support/records.ts';
-import { keyFor, Streams, take } from './helpers.ts';
+import { gatewayWithClient, keyFor, Streams, take } from './helpers.ts';
 
 const PARTITIONS = 4;
 
@@ -18,16 +17,9 @@ async function failure(promise: Promise<unknown>): Promise<SluiceClientError> {
 }
 
 describe('client API (real gateway, memory stores)', () => {
-  let gateway: TestGateway;
+  const context = gatewayWithClient(PARTITIONS);
   let client: SluiceClient;
-  beforeAll(async () => {
-    gateway = await startTestGateway({ MEMORY_PARTITIONS: String(PARTITIONS) });
-    client = connect(gateway.address);
-  });
-  afterAll(async () => {
-    await client?.close();
-    await gateway?.stop();
-  });
+  beforeAll(() => ({ client } = context));
 
   it('publish returns topic, partition and a bigint offset; one key, one partition', async () => {
     const topic = uniqueName('pub');

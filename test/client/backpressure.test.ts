@@ -1,24 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type SluiceClient } from '../../src/client/index.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type SluiceClient } from '../../src/client/index.ts';
+import type { TestGateway } from '../support/gateway.ts';
 import { uniqueName } from '../support/records.ts';
-import { keyFor, Streams } from './helpers.ts';
+import { gatewayWithClient, keyFor, Streams } from './helpers.ts';
 
 const PARTITIONS = 4;
 const BUFFER = 16;
 const VALUE = Buffer.alloc(100, 'x');
 
 describe('client backpressure (real gateway, memory stores)', () => {
+  const context = gatewayWithClient(PARTITIONS);
   let gateway: TestGateway;
   let client: SluiceClient;
-  beforeAll(async () => {
-    gateway = await startTestGateway({ MEMORY_PARTITIONS: String(PARTITIONS) });
-    client = connect(gateway.address);
-  });
-  afterAll(async () => {
-    await client?.close();
-    await gateway?.stop();
-  });
+  beforeAll(() => ({ gateway, client } = context));
 
   it('a slow partition does not hold up another; the client holds at most bufferSize records for it', async () => {
     const { gateway: core } = gateway.sluice;

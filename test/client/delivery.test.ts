@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type AckMode, type SluiceClient } from '../../src/client/index.ts';
-import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type AckMode, type SluiceClient } from '../../src/client/index.ts';
+import type { TestGateway } from '../support/gateway.ts';
 import { ROOT } from '../support/process.ts';
 import { uniqueName } from '../support/records.ts';
-import { EventLog, keyFor, publishAll, Streams, take, values } from './helpers.ts';
+import { EventLog, gatewayWithClient, keyFor, publishAll, Streams, take, values } from './helpers.ts';
 
 const PARTITIONS = 4;
 const DYING_CONSUMER = fileURLToPath(new URL('./fixtures/dying-consumer.ts', import.meta.url));
@@ -21,16 +21,10 @@ function runDyingConsumer(args: string[]): Promise<{ output: string; signal: str
 }
 
 describe('delivery guarantees when the handler crashes (real gateway, memory stores)', () => {
+  const context = gatewayWithClient(PARTITIONS);
   let gateway: TestGateway;
   let client: SluiceClient;
-  beforeAll(async () => {
-    gateway = await startTestGateway({ MEMORY_PARTITIONS: String(PARTITIONS) });
-    client = connect(gateway.address);
-  });
-  afterAll(async () => {
-    await client?.close();
-    await gateway?.stop();
-  });
+  beforeAll(() => ({ gateway, client } = context));
 
   /** Handles r0..r9 of one partition, throwing at r5; returns what a restarted member of the group gets first. */
   async function crashAndRestart(ack: AckMode) {

@@ -2,13 +2,9 @@ import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { startKafkaBroker, type KafkaBrokerHandle } from '../support/kafka.ts';
+import { failure } from '../support/grpc-errors.ts';
 import { uniqueName } from '../support/records.ts';
 
-const failure = (call: Promise<unknown>) =>
-  call.then(
-    () => null,
-    (err: { code: status; details: string }) => err,
-  );
 
 describe('gateway on Kafka when the broker goes down and comes back', () => {
   // A broker of this suite's own: stopping the shared one would disturb other suites.

@@ -3,14 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from '../support/client.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { spawnGateway } from '../support/process.ts';
+import { failure } from '../support/grpc-errors.ts';
 import { uniqueName } from '../support/records.ts';
 import { startRedisServer, type RedisServerHandle } from '../support/redis.ts';
 
-const failure = (call: Promise<unknown>) =>
-  call.then(
-    () => null,
-    (err: { code: status; details: string }) => err,
-  );
 
 describe('gateway with redis positions: restarts and outages', () => {
   // Our own redis-server, with fsync on every write, so it can be stopped and restarted.

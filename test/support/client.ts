@@ -89,19 +89,18 @@ function statusOf(call: grpc.ClientReadableStream<unknown>): Promise<{ code: grp
   });
 }
 
-export class SubscribeStream {
-  readonly assignments: Assignment[] = [];
-  readonly status: Promise<{ code: grpc.status; details: string }>;
+/** Wakes waiters whenever a stream receives a message or ends. */
+class StreamWaiters {
   private waiters: Array<() => void> = [];
+  private ended = false;
 
-  constructor(readonly call: grpc.ClientReadableStream<{ assignment: Assignment }>) {
-    call.on('data', (reply: { assignment: Assignment }) => {
-      this.assignments.push(reply.assignment);
+  constructor(call: grpc.ClientReadableStream<unknown>, status: Promise<unknown>) {
+    call.on('data', () => this.notify());
+    call.on('error', () => this.notify());
+    void status.then(() => {
+      this.ended = true;
       this.notify();
     });
-    call.on('error', () => this.notify());
-    this.status = statusOf(call);
-    void this.status.then(() => this.notify());
   }
 
   private notify() {
@@ -110,15 +109,13 @@ export class SubscribeStream {
     waiting.forEach((w) => w());
   }
 
-  /** Waits until `predicate` holds over the assignments received so far. */
-  async until(predicate: (assignments: Assignment[]) => boolean, timeoutMs = 25_000): Promise<Assignment[]> {
+  /** Resolves once `done()` holds; throws `describe()` if the stream ends or `timeoutMs` passes first. */
+  async until(done: () => boolean, timeoutMs: number, describe: (why: 'ended' | 'timed out') => Promise<string> | string): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    let ended = false;
-    void this.status.then(() => (ended = true));
-    while (!predicate(this.assignments)) {
-      if (ended) throw new Error(`subscription ended; assignments so far: ${JSON.stringify(this.assignments)}`);
+    while (!done()) {
+      if (this.ended) throw new Error(await describe('ended'));
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out; assignments so far: ${JSON.stringify(this.assignments)}`);
+      if (left <= 0) throw new Error(await describe('timed out'));
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -127,6 +124,27 @@ export class SubscribeStream {
         });
       });
     }
+  }
+}
+
+export class SubscribeStream {
+  readonly assignments: Assignment[] = [];
+  readonly status: Promise<{ code: grpc.status; details: string }>;
+  private readonly waiters: StreamWaiters;
+
+  constructor(readonly call: grpc.ClientReadableStream<{ assignment: Assignment }>) {
+    call.on('data', (reply: { assignment: Assignment }) => this.assignments.push(reply.assignment));
+    this.status = statusOf(call);
+    this.waiters = new StreamWaiters(call, this.status);
+  }
+
+  /** Waits until `predicate` holds over the assignments received so far. */
+  async until(predicate: (assignments: Assignment[]) => boolean, timeoutMs = 25_000): Promise<Assignment[]> {
+    await this.waiters.until(
+      () => predicate(this.assignments),
+      timeoutMs,
+      (why) => `subscription ${why}; assignments so far: ${JSON.stringify(this.assignments)}`,
+    );
     return this.assignments;
   }
 
@@ -138,22 +156,12 @@ export class SubscribeStream {
 export class ReceiveStream {
   readonly replies: ReceiveReplyMessage[] = [];
   readonly status: Promise<{ code: grpc.status; details: string }>;
-  private waiters: Array<() => void> = [];
+  private readonly waiters: StreamWaiters;
 
   constructor(readonly call: grpc.ClientReadableStream<ReceiveReplyMessage>) {
-    call.on('data', (reply: ReceiveReplyMessage) => {
-      this.replies.push(reply);
-      this.notify();
-    });
-    call.on('error', () => this.notify());
+    call.on('data', (reply: ReceiveReplyMessage) => this.replies.push(reply));
     this.status = statusOf(call);
-    void this.status.then(() => this.notify());
-  }
-
-  private notify() {
-    const waiting = this.waiters;
-    this.waiters = [];
-    waiting.forEach((w) => w());
+    this.waiters = new StreamWaiters(call, this.status);
   }
 
   get records(): WireRecord[] {
@@ -162,21 +170,11 @@ export class ReceiveStream {
 
   /** Waits for at least `count` replies in all. */
   async take(count: number, timeoutMs = 25_000): Promise<ReceiveReplyMessage[]> {
-    const deadline = Date.now() + timeoutMs;
-    let ended = false;
-    void this.status.then(() => (ended = true));
-    while (this.replies.length < count) {
-      if (ended) throw new Error(`stream ended after ${this.replies.length} of ${count} replies: ${JSON.stringify(await this.status)}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out after ${this.replies.length} of ${count} replies`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await this.waiters.until(
+      () => this.replies.length >= count,
+      timeoutMs,
+      async (why) => `stream ${why} after ${this.replies.length} of ${count} replies` + (why === 'ended' ? `: ${JSON.stringify(await this.status)}` : ''),
+    );
     return this.replies.slice(0, count);
   }
 

@@ -1,8 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../scripts/kafka-broker.mjs';
+
+export { freePort };
 
 /**
  * Provisioning of a real redis-server for tests and benchmarks. Nothing here
@@ -41,18 +44,6 @@ export interface RedisServerHandle {
   resume(): void;
   /** stop() and remove the directory. */
   destroy(): Promise<void>;
-}
-
-/** A free TCP port on 127.0.0.1 (free when asked; taken again by the caller). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Sends PING over a raw socket; resolves when +PONG (or -NOAUTH, the server is up) comes back. */
