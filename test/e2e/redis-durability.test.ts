@@ -7,7 +7,6 @@ import { failure } from '../support/grpc-errors.ts';
 import { uniqueName } from '../support/records.ts';
 import { startRedisServer, type RedisServerHandle } from '../support/redis.ts';
 
-
 describe('gateway with redis positions: restarts and outages', () => {
   // Our own redis-server, with fsync on every write, so it can be stopped and restarted.
   let redis: RedisServerHandle;
