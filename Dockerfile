@@ -6,7 +6,9 @@ WORKDIR /app
 ENV NODE_ENV=production
 
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# npm install, not npm ci: the lock file lacks other platforms' optional packages
+# (written by npm 11), which npm ci rejects as out of sync.
+RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY tsconfig.json ./
 COPY proto ./proto
@@ -15,12 +17,10 @@ COPY plugins ./plugins
 COPY bin ./bin
 
 USER node
-# bash -c execs the start command, so npm's child is the gateway itself and the
-# SIGTERM that npm passes on reaches it once (it drains, then closes its stores;
-# a second signal would make it exit at once).
 ENV GRPC_HOST=0.0.0.0 \
-    GRPC_PORT=6565 \
-    npm_config_script_shell=/bin/bash
+    GRPC_PORT=6565
 EXPOSE 6565
 STOPSIGNAL SIGTERM
-CMD ["npm", "start"]
+# The gateway is PID 1's only child (compose's init: true) and gets SIGTERM
+# directly: it drains, then closes its stores. No npm in between.
+CMD ["node", "--import", "tsx", "src/main.ts"]
