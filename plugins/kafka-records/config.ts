@@ -20,8 +20,12 @@ export interface KafkaRecordsConfig {
   fetchMaxWaitMs: number;
   /** Read-ahead per partition: pause fetching once this many records are buffered. */
   partitionBufferRecords: number;
-  /** Read-ahead per partition: pause fetching once this many bytes are buffered. */
+  /** Read-ahead per partition: pause fetching once this many bytes are buffered (slow reader). */
   partitionBufferBytes: number;
+  /** Read-ahead per partition: how far a fast reader's high-water mark may grow. */
+  partitionBufferMaxBytes: number;
+  /** Drop the read-ahead of a reader that has not pulled for this long. */
+  partitionBufferReleaseMs: number;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   /** Socket connect timeout. */
@@ -66,9 +70,11 @@ const KEYS = {
   KAFKA_AUTO_CREATE_TOPICS: [bool, 'true'],
   KAFKA_FETCH_MAX_BYTES_PER_PARTITION: [int(1 * KiB, 64 * MiB), String(256 * KiB)],
   KAFKA_FETCH_MAX_BYTES: [int(1 * KiB, 256 * MiB), String(4 * MiB)],
-  KAFKA_FETCH_MAX_WAIT_MS: [int(1, 60_000), '100'],
+  KAFKA_FETCH_MAX_WAIT_MS: [int(1, 60_000), '250'],
   KAFKA_PARTITION_BUFFER_RECORDS: [int(1, 1_000_000), '1000'],
   KAFKA_PARTITION_BUFFER_BYTES: [int(1 * KiB, 256 * MiB), String(512 * KiB)],
+  KAFKA_PARTITION_BUFFER_MAX_BYTES: [int(1 * KiB, 1024 * MiB), String(8 * MiB)],
+  KAFKA_PARTITION_BUFFER_RELEASE_MS: [int(10, 3_600_000), '1000'],
   KAFKA_SESSION_TIMEOUT_MS: [int(1_000, 3_600_000), '30000'],
   KAFKA_HEARTBEAT_INTERVAL_MS: [int(100, 3_600_000), '1000'],
   KAFKA_CONNECTION_TIMEOUT_MS: [int(100, 600_000), '3000'],
@@ -101,6 +107,9 @@ export function parseKafkaConfig(config: Readonly<Record<string, string | undefi
       `must be lower than KAFKA_SESSION_TIMEOUT_MS (${v.KAFKA_SESSION_TIMEOUT_MS}); about a third of it is usual`,
     );
   }
+  if (v.KAFKA_PARTITION_BUFFER_MAX_BYTES < v.KAFKA_PARTITION_BUFFER_BYTES) {
+    throw new InvalidArgumentError('KAFKA_PARTITION_BUFFER_MAX_BYTES', `must be at least KAFKA_PARTITION_BUFFER_BYTES (${v.KAFKA_PARTITION_BUFFER_BYTES})`);
+  }
   if (v.KAFKA_FETCH_MAX_BYTES < v.KAFKA_FETCH_MAX_BYTES_PER_PARTITION) {
     throw new InvalidArgumentError('KAFKA_FETCH_MAX_BYTES', `must be at least KAFKA_FETCH_MAX_BYTES_PER_PARTITION (${v.KAFKA_FETCH_MAX_BYTES_PER_PARTITION})`);
   }
@@ -115,6 +124,8 @@ export function parseKafkaConfig(config: Readonly<Record<string, string | undefi
     fetchMaxWaitMs: v.KAFKA_FETCH_MAX_WAIT_MS,
     partitionBufferRecords: v.KAFKA_PARTITION_BUFFER_RECORDS,
     partitionBufferBytes: v.KAFKA_PARTITION_BUFFER_BYTES,
+    partitionBufferMaxBytes: v.KAFKA_PARTITION_BUFFER_MAX_BYTES,
+    partitionBufferReleaseMs: v.KAFKA_PARTITION_BUFFER_RELEASE_MS,
     sessionTimeoutMs: v.KAFKA_SESSION_TIMEOUT_MS,
     heartbeatIntervalMs: v.KAFKA_HEARTBEAT_INTERVAL_MS,
     connectionTimeoutMs: v.KAFKA_CONNECTION_TIMEOUT_MS,

@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka as KafkaClient } from 'kafkajs';
 import type { Logger } from 'pino';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import type { PartitionSource, SubscribeOptions, Subscription } from '../../src/contracts/index.ts';
+import { subscriptionRoundRobin } from './assigner.ts';
 import type { KafkaRecordsConfig } from './config.ts';
 import { toStoreError } from './errors.ts';
 import { KafkaPartitionSource, type PartitionControl } from './partition-source.ts';
@@ -18,7 +19,10 @@ export interface GroupMemberDeps {
 
 /**
  * One subscription = one kafkajs consumer = one member of Kafka consumer group
- * `options.group` on `options.topic`.
+ * `options.group` on `options.topic`. Subscriptions of one group name on
+ * different topics share the Kafka group; each member is assigned partitions
+ * of its own topic only (assigner.ts), and a join or leave on one topic
+ * rebalances them all (kept partitions keep their readers).
  *
  * - Positions come from the gateway (startOffsets), never from Kafka's
  *   committed offsets: autoCommit is off, every reader seeks.
@@ -59,6 +63,7 @@ export class KafkaGroupMember implements Subscription {
       maxBytes: config.fetchMaxBytes,
       maxWaitTimeInMs: config.fetchMaxWaitMs,
       allowAutoTopicCreation: false,
+      partitionAssigners: [subscriptionRoundRobin],
       retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000, restartOnFailure: async () => false },
     });
     const partitions = (partition: number) => [{ topic, partitions: [partition] }];
@@ -136,6 +141,9 @@ export class KafkaGroupMember implements Subscription {
             new KafkaPartitionSource(partition, this.options.topic, this.control, {
               records: this.deps.config.partitionBufferRecords,
               bytes: this.deps.config.partitionBufferBytes,
+              maxBytes: this.deps.config.partitionBufferMaxBytes,
+              coverMs: this.deps.config.fetchMaxWaitMs,
+              releaseMs: this.deps.config.partitionBufferReleaseMs,
             }),
           );
         }

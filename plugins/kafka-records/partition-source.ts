@@ -13,19 +13,37 @@ export interface PartitionControl {
 }
 
 export interface ReadAhead {
-  /** Pause fetching at this many buffered records (resume at half). */
+  /** Pause fetching at this many buffered records (scaled up for a fast reader, like `bytes`). */
   records: number;
-  /** Pause fetching at this many buffered bytes, approximately (resume at half). */
+  /** Pause fetching at this many buffered bytes, approximately: the high-water mark of a slow reader. */
   bytes: number;
+  /** The high-water mark a fast reader may grow to. */
+  maxBytes: number;
+  /** How long a resumed fetch may take to come (the consumer's fetch max wait): what the buffer must cover. */
+  coverMs: number;
+  /** Drop the buffer of a reader that has not pulled for this long (it is fetched again when it pulls). */
+  releaseMs: number;
 }
 
+/** Time constant of the reader's rate estimate. */
+const RATE_WINDOW_MS = 1_000;
+
 /**
- * One partition assigned to one group member. Fetched records go into a small
+ * One partition assigned to one group member. Fetched records go into a
  * buffer that the reader pulls from; the partition is fetched only while a
  * reader is open and the buffer is below its high-water mark, and paused
- * otherwise, so the consumer keeps heartbeating (it never waits for a reader)
- * and a stalled reader holds at most `readAhead` plus one fetch. Buffered
- * records are copies: they do not pin kafkajs's fetch response buffers.
+ * otherwise, so the consumer keeps heartbeating (it never waits for a reader).
+ *
+ * - The high-water mark is `readAhead.bytes` for a slow reader and grows, up
+ *   to `maxBytes`, to twice what the reader pulls in `coverMs`: a paused
+ *   partition is fetched again up to `coverMs` after it is resumed (when the
+ *   member's other partitions are idle or paused), and the buffer must last
+ *   that long or the reader waits.
+ * - A reader that stops pulling for `releaseMs` loses its buffer (the
+ *   partition is fetched again from the first record it did not get, when it
+ *   pulls): a stalled reader holds the high-water mark plus one fetch for at
+ *   most `releaseMs`, then nothing.
+ * - Buffered records are copies: they do not pin kafkajs's fetch responses.
  */
 export class KafkaPartitionSource implements PartitionSource {
   private buffer: StoredRecord[] = [];
@@ -40,6 +58,10 @@ export class KafkaPartitionSource implements PartitionSource {
   private nextOffset: bigint | undefined;
   private ended: 'revoked' | Error | undefined;
   private wake: (() => void) | undefined;
+  /** Bytes the reader pulled, decaying with RATE_WINDOW_MS: about its rate per window. */
+  private recentBytes = 0;
+  private lastPull = 0;
+  private releaseTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly partition: number,
@@ -56,6 +78,11 @@ export class KafkaPartitionSource implements PartitionSource {
   /** Whether the partition is being fetched. */
   get active(): boolean {
     return this.fetching;
+  }
+
+  /** The current high-water mark in bytes. */
+  get highWaterBytes(): number {
+    return this.readAhead.bytes * this.scale();
   }
 
   /**
@@ -99,6 +126,7 @@ export class KafkaPartitionSource implements PartitionSource {
     if (this.full()) {
       this.fetching = false;
       this.control.pause(this.partition);
+      this.armRelease(this.readAhead.releaseMs);
     }
     if (this.buffer.length > 0) this.wakeUp();
   }
@@ -122,6 +150,7 @@ export class KafkaPartitionSource implements PartitionSource {
     this.reader = iteration;
     this.clear();
     this.nextOffset = undefined;
+    this.recentBytes = 0;
     if (this.fetching) {
       this.fetching = false;
       this.control.pause(this.partition);
@@ -138,6 +167,7 @@ export class KafkaPartitionSource implements PartitionSource {
       for (;;) {
         if (this.stopped(signal, iteration)) return;
         const record = this.take();
+        this.refill();
         if (record !== undefined) {
           yield record;
           continue;
@@ -166,23 +196,65 @@ export class KafkaPartitionSource implements PartitionSource {
   private take(): StoredRecord | undefined {
     const record = this.buffer.shift();
     if (record === undefined) return undefined;
-    this.bufferedBytes -= this.sizes.shift()!;
-    if (!this.fetching && this.nextOffset !== undefined && this.ended === undefined && this.belowLowWater()) {
-      this.fetching = true;
-      this.control.fetchFrom(this.partition, this.nextOffset);
-    }
+    const size = this.sizes.shift()!;
+    this.bufferedBytes -= size;
+    const now = Date.now();
+    this.recentBytes = this.recentBytes * Math.exp(-(now - this.lastPull) / RATE_WINDOW_MS) + size;
+    this.lastPull = now;
     return record;
   }
 
-  private full(): boolean {
-    return this.buffer.length >= this.readAhead.records || this.bufferedBytes >= this.readAhead.bytes;
+  /**
+   * Resumes fetching as soon as there is room again: the reader then has
+   * about a high-water mark's worth to work through while the next fetch
+   * comes. (A lower resume mark would only let it run dry sooner.)
+   */
+  private refill(): void {
+    if (this.fetching || this.nextOffset === undefined || this.ended !== undefined || this.full()) return;
+    this.disarmRelease();
+    this.fetching = true;
+    this.control.fetchFrom(this.partition, this.nextOffset);
   }
 
-  private belowLowWater(): boolean {
-    return this.buffer.length <= this.readAhead.records / 2 && this.bufferedBytes <= this.readAhead.bytes / 2;
+  /** How far the high-water marks are raised for the reader's current rate. */
+  private scale(): number {
+    const rate = (this.recentBytes * Math.exp(-(Date.now() - this.lastPull) / RATE_WINDOW_MS)) / RATE_WINDOW_MS; // bytes per ms
+    const wanted = (2 * rate * this.readAhead.coverMs) / this.readAhead.bytes;
+    return Math.min(Math.max(1, wanted), this.readAhead.maxBytes / this.readAhead.bytes);
+  }
+
+  private full(): boolean {
+    const scale = this.scale();
+    return this.buffer.length >= this.readAhead.records * scale || this.bufferedBytes >= this.readAhead.bytes * scale;
+  }
+
+  private armRelease(delayMs: number): void {
+    this.disarmRelease();
+    this.releaseTimer = setTimeout(() => this.releaseIfStalled(), delayMs);
+    this.releaseTimer.unref();
+  }
+
+  private disarmRelease(): void {
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = undefined;
+  }
+
+  /** Drops the buffer of a reader that stopped pulling; it is fetched again from its first record. */
+  private releaseIfStalled(): void {
+    this.releaseTimer = undefined;
+    if (this.fetching || this.reader === 0 || this.ended !== undefined || this.buffer.length === 0) return;
+    const idle = Date.now() - this.lastPull;
+    if (idle < this.readAhead.releaseMs) {
+      this.armRelease(this.readAhead.releaseMs - idle);
+      return;
+    }
+    this.nextOffset = this.buffer[0]!.offset;
+    this.clear();
+    this.recentBytes = 0;
   }
 
   private clear(): void {
+    this.disarmRelease();
     this.buffer = [];
     this.sizes = [];
     this.bufferedBytes = 0;

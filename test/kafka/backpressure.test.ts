@@ -8,6 +8,7 @@ import { kafkaSource, makeStore, partitionForKey, plainKafka } from './helpers.t
 const noPositions = async () => new Map<number, bigint>();
 const BUFFER_RECORDS = 50;
 const FETCH_BYTES = 16_384;
+const RELEASE_MS = 3_000;
 const SESSION_TIMEOUT_MS = 6_000; // the broker's minimum (group.min.session.timeout.ms)
 
 /** A key per partition of a `partitions`-partition topic. */
@@ -35,6 +36,7 @@ describe('Kafka records store: backpressure', () => {
       KAFKA_FETCH_MAX_BYTES_PER_PARTITION: String(FETCH_BYTES),
       KAFKA_SESSION_TIMEOUT_MS: String(SESSION_TIMEOUT_MS),
       KAFKA_HEARTBEAT_INTERVAL_MS: '1000',
+      KAFKA_PARTITION_BUFFER_RELEASE_MS: String(RELEASE_MS),
     });
     admin = plainKafka().admin();
     await admin.connect();
@@ -88,18 +90,22 @@ describe('Kafka records store: backpressure', () => {
       await flowingReader.return?.();
 
       // No rebalance happened: same member, no new assignment; the stalled
-      // partition held no more than its read-ahead.
+      // partition held no more than its read-ahead, and nothing once it had
+      // not been pulled for RELEASE_MS.
       expect(await groupMembers(admin, group)).toEqual({ state: 'Stable', members: membersBefore });
       expect(emissions).toBe(emissionsBefore);
       // High-water mark plus at most one fetch (records are over 200 bytes each).
       expect(maxBuffered.records).toBeGreaterThanOrEqual(BUFFER_RECORDS);
       expect(maxBuffered.records).toBeLessThanOrEqual(BUFFER_RECORDS + FETCH_BYTES / 200);
+      expect(stalled.buffered).toEqual({ records: 0, bytes: 0 });
       console.info(
-        `stalled partition: ${maxBuffered.records} records / ~${maxBuffered.bytes} bytes buffered (of 1999 waiting); ` +
+        `stalled partition: at most ${maxBuffered.records} records / ~${maxBuffered.bytes} bytes buffered (of 1999 waiting), ` +
+          `${stalled.buffered.records} after ${RELEASE_MS} ms without a pull; ` +
           `${flowed} records flowed on the other partition meanwhile`,
       );
 
-      // The stalled reader resumes exactly where it stopped and gets every record once.
+      // The stalled reader resumes exactly where it stopped and gets every record once
+      // (its dropped read-ahead is fetched again).
       const rest: StoredRecord[] = [];
       for (let r = await reader.next(); !r.done; r = await reader.next()) {
         rest.push(r.value);

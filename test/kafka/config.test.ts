@@ -40,7 +40,7 @@ describe('Kafka records store config', () => {
     expect(config.topicPartitions).toBe(32);
     expect(config.topicReplication).toBe(3);
     expect(config.autoCreateTopics).toBe(false);
-    expect(config.fetchMaxWaitMs).toBe(100);
+    expect(config.fetchMaxWaitMs).toBe(250);
   });
 
   it.each([
@@ -54,6 +54,7 @@ describe('Kafka records store config', () => {
     [{ ...base, KAFKA_TOPIC_REPLICATION: '-1' }, 'KAFKA_TOPIC_REPLICATION', /integer/],
     [{ ...base, KAFKA_AUTO_CREATE_TOPICS: 'maybe' }, 'KAFKA_AUTO_CREATE_TOPICS', /true or false/],
     [{ ...base, KAFKA_FETCH_MAX_BYTES: '2048', KAFKA_FETCH_MAX_BYTES_PER_PARTITION: '4096' }, 'KAFKA_FETCH_MAX_BYTES', /at least/],
+    [{ ...base, KAFKA_PARTITION_BUFFER_MAX_BYTES: '2048', KAFKA_PARTITION_BUFFER_BYTES: '4096' }, 'KAFKA_PARTITION_BUFFER_MAX_BYTES', /at least/],
     [{ ...base, KAFKA_HEARTBEAT_INTERVAL_MS: '30000' }, 'KAFKA_HEARTBEAT_INTERVAL_MS', /lower than KAFKA_SESSION_TIMEOUT_MS/],
   ])('%o is rejected naming %s', (config, key, reason) => {
     const error = failure(config);
