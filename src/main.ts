@@ -1,4 +1,5 @@
-import { startSluice } from './app.ts';
+import type { Logger } from 'pino';
+import { startSluice, type RunningSluice } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 
@@ -11,6 +12,9 @@ export async function main(env: Readonly<Record<string, string | undefined>> = p
     exitWithConfigError(err);
   }
   const logger = createLogger(config.gateway.LOG_LEVEL);
+  // Signals are handled from the very start: one that arrives while the stores
+  // connect stops the gateway as soon as it is up, never kills it half-started.
+  const signals = new SignalHandling(logger, config.gateway.SHUTDOWN_GRACE_MS);
   let sluice;
   try {
     sluice = await startSluice(config, logger);
@@ -23,28 +27,56 @@ export async function main(env: Readonly<Record<string, string | undefined>> = p
     { host: config.gateway.GRPC_HOST, port: sluice.port, records: config.gateway.RECORDS_STORE, positions: config.gateway.POSITIONS_STORE },
     `sluice listening on ${config.gateway.GRPC_HOST}:${sluice.port}`,
   );
+  signals.started(sluice);
+}
 
-  let stopping = false;
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+/** SIGTERM / SIGINT: graceful stop; a second signal exits at once. */
+class SignalHandling {
+  private sluice: RunningSluice | undefined;
+  private requested: NodeJS.Signals | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly graceMs: number,
+  ) {
+    const onSignal = (signal: NodeJS.Signals) => this.onSignal(signal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  }
+
+  started(sluice: RunningSluice): void {
+    this.sluice = sluice;
+    if (this.requested !== undefined) this.stop(this.requested);
+  }
+
+  private onSignal(signal: NodeJS.Signals): void {
+    if (this.stopping || this.requested !== undefined) {
+      this.logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
-    logger.info({ signal, graceMs: config.gateway.SHUTDOWN_GRACE_MS }, 'shutting down');
-    sluice.stop().then(
+    if (this.sluice === undefined) {
+      this.requested = signal;
+      this.logger.info({ signal }, 'stopping once started');
+      return;
+    }
+    this.stop(signal);
+  }
+
+  private stop(signal: NodeJS.Signals): void {
+    this.stopping = true;
+    this.logger.info({ signal, graceMs: this.graceMs }, 'shutting down');
+    this.sluice!.stop().then(
       () => {
-        logger.info('stopped');
+        this.logger.info('stopped');
         process.exit(0);
       },
       (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
+        this.logger.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  }
 }
 
 function exitWithConfigError(err: unknown): never {
