@@ -3,20 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaRecordsStore } from '../../plugins/kafka-records/index.ts';
 import { NotFoundError } from '../../src/contracts/index.ts';
 import { assignmentWhere, bytes, envelope, take, text, uniqueName } from '../support/records.ts';
+import { JAVA_MURMUR2 } from '../fixtures/murmur2-vectors.ts';
 import { makeStore, plainKafka, readPlain } from './helpers.ts';
 
 const { Partitioners } = kafkajs;
 
-// Apache Kafka's UtilsTest.testMurmur2 vectors: what a Java producer's default
-// partitioner hashes each key to.
-const JAVA_MURMUR2: Array<[string, number]> = [
-  ['21', -973932308],
-  ['foobar', -790332482],
-  ['a-little-bit-long-string', -985981536],
-  ['a-little-bit-longer-string', -1486304829],
-  ['lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8', -58897971],
-  ['abc', 479470107],
-];
 const javaPartition = (hash: number, partitions: number) => (hash & 0x7fffffff) % partitions;
 
 describe('Kafka records store: publishing', () => {
