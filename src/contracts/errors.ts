@@ -51,13 +51,6 @@ export class UnavailableError extends SluiceError {
   }
 }
 
-/** The call was cancelled (client gone, gateway shutting down). */
-export class CancelledError extends SluiceError {
-  constructor(message = 'cancelled') {
-    super('CANCELLED', message);
-  }
-}
-
 export function isSluiceError(err: unknown): err is SluiceError {
   return err instanceof SluiceError;
 }
