@@ -15,6 +15,10 @@ const Schema = z.object({
   GRPC_MAX_MESSAGE_BYTES: z.coerce.number().int('must be an integer').min(1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
   GRPC_MAX_SESSION_MEMORY_MIB: z.coerce.number().int('must be an integer').min(1).max(65_536).default(32),
   GRPC_MAX_CONCURRENT_STREAMS: z.coerce.number().int('must be an integer').min(1).max(1_000_000).default(1000),
+  /** TLS for the gRPC server: PEM files; both or neither. With a client CA, clients must present a certificate it signed. */
+  GRPC_TLS_CERT_FILE: z.string().min(1).optional(),
+  GRPC_TLS_KEY_FILE: z.string().min(1).optional(),
+  GRPC_TLS_CLIENT_CA_FILE: z.string().min(1).optional(),
   /** Prometheus metrics on http://METRICS_HOST:METRICS_PORT/metrics; off when unset. */
   METRICS_HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
   METRICS_PORT: z.coerce.number().int('must be an integer').min(0).max(65535).optional(),
@@ -52,6 +56,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     const key = String(issue.path[0] ?? 'config');
     throw new ConfigError(key, `${issue.message} (got ${JSON.stringify(present[key])})`);
   }
+  const { GRPC_TLS_CERT_FILE: cert, GRPC_TLS_KEY_FILE: key, GRPC_TLS_CLIENT_CA_FILE: clientCa } = parsed.data;
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new ConfigError(cert === undefined ? 'GRPC_TLS_CERT_FILE' : 'GRPC_TLS_KEY_FILE', 'TLS needs both GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE');
+  }
+  if (clientCa !== undefined && cert === undefined) throw new ConfigError('GRPC_TLS_CLIENT_CA_FILE', 'needs GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE');
   return { gateway: parsed.data, raw: present };
 }
 

@@ -9,6 +9,7 @@ import { subscribeHandler } from './handlers/subscribe.ts';
 import { unaryHandlers } from './handlers/unary.ts';
 import { liiklusService, loadPackageDefinition, SERVICE_NAME } from './proto.ts';
 import { addReflection } from './reflection.ts';
+import { serverCredentials, type TlsFiles } from './credentials.ts';
 
 export interface ServerLimits {
   /** Largest message accepted or sent. */
@@ -42,6 +43,7 @@ export async function startServer(options: {
   host: string;
   port: number;
   limits?: Partial<ServerLimits>;
+  tls?: TlsFiles;
 }): Promise<SluiceServer> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const server = new grpc.Server({
@@ -72,7 +74,7 @@ export async function startServer(options: {
 
   const port = await new Promise<number>((resolve, reject) => {
     const address = options.host.includes(':') ? `[${options.host}]:${options.port}` : `${options.host}:${options.port}`;
-    server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    server.bindAsync(address, serverCredentials(options.tls ?? {}), (err, bound) => (err ? reject(err) : resolve(bound)));
   });
 
   let stopping: Promise<void> | undefined;

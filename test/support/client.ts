@@ -43,8 +43,11 @@ type Unary = (request: object, callback: (err: grpc.ServiceError | null, reply: 
 export class TestClient {
   readonly raw: grpc.Client & Record<string, (...args: never[]) => unknown>;
 
-  constructor(readonly address: string) {
-    this.raw = new ServiceClient.github.bsideup.liiklus.LiiklusService(address, grpc.credentials.createInsecure()) as never;
+  constructor(
+    readonly address: string,
+    credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+  ) {
+    this.raw = new ServiceClient.github.bsideup.liiklus.LiiklusService(address, credentials) as never;
   }
 
   private unary<T>(method: string, request: object): Promise<T> {
