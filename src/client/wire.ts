@@ -1,25 +1,19 @@
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { LOADER_OPTIONS, PROTO_PATH } from '../grpc/proto.ts';
+import type { AssignmentMessage, LiiklusEventMessage, TimestampMessage } from '../grpc/messages.ts';
+
+export type { AssignmentMessage, TimestampMessage };
+export type EventMessage = LiiklusEventMessage;
 
 /**
  * The LiiklusService client, built at runtime from proto/ (as any user's
  * generated client would be), and the wire messages as @grpc/proto-loader
- * presents them with these options: camelCase fields, uint64 as decimal
- * strings (exact; turned into bigint at the edge), enums by name.
+ * presents them with the gateway's own LOADER_OPTIONS (src/grpc/proto.ts):
+ * camelCase fields, uint64 as decimal strings (exact; turned into bigint at
+ * the edge), enums by name. Message types shared with the server come from
+ * src/grpc/messages.ts; those below differ in what may be left out or null.
  */
-const PROTO_PATH = fileURLToPath(new URL('../../proto/LiiklusService.proto', import.meta.url));
-const LOADER_OPTIONS: protoLoader.Options = { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true };
-
-export interface EventMessage {
-  id: string;
-  type: string;
-  source: string;
-  time: string;
-  dataContentType: string;
-  data: Uint8Array;
-  extensions: Record<string, string>;
-}
 
 export interface PublishRequestMessage {
   topic: string;
@@ -42,11 +36,6 @@ export interface SubscribeRequestMessage {
   autoOffsetReset: 'EARLIEST' | 'LATEST';
 }
 
-export interface AssignmentMessage {
-  sessionId: string;
-  partition: number;
-}
-
 export interface SubscribeReplyMessage {
   assignment?: AssignmentMessage | null;
 }
@@ -62,11 +51,6 @@ export interface AckRequestMessage {
 export interface ReceiveRequestMessage {
   assignment: AssignmentMessage;
   format: 'BINARY' | 'LIIKLUS_EVENT';
-}
-
-export interface TimestampMessage {
-  seconds: string;
-  nanos: number;
 }
 
 export interface RecordMessage {

@@ -1,10 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { fileURLToPath } from 'node:url';
+import { LOADER_OPTIONS, PROTO_PATH } from '../../src/grpc/proto.ts';
 
 // The client is built from proto/ alone, as any user's would be.
-const PROTO = fileURLToPath(new URL('../../proto/LiiklusService.proto', import.meta.url));
-const definition = protoLoader.loadSync(PROTO, { keepCase: false, longs: String, enums: String, defaults: true, oneofs: true });
+const definition = protoLoader.loadSync(PROTO_PATH, LOADER_OPTIONS);
 const ServiceClient = grpc.loadPackageDefinition(definition).com as unknown as {
   github: { bsideup: { liiklus: { LiiklusService: grpc.ServiceClientConstructor } } };
 };
