@@ -5,6 +5,7 @@ import { Gateway } from './gateway/index.ts';
 import { startServer, type SluiceServer } from './grpc/server.ts';
 import { serveMetrics } from './metrics/http.ts';
 import { Metrics } from './metrics/metrics.ts';
+import { logUnhandledRxjsErrors } from './rxjs-errors.ts';
 import { createPositionsStore, createRecordsStore } from './stores.ts';
 
 export interface RunningSluice {
@@ -20,6 +21,7 @@ export interface RunningSluice {
 /** Builds the stores, the core and the gRPC server from a validated configuration. */
 export async function startSluice(config: LoadedConfig, logger: Logger = createLogger(config.gateway.LOG_LEVEL)): Promise<RunningSluice> {
   const { gateway: settings, raw } = config;
+  logUnhandledRxjsErrors(logger);
   const records = await createRecordsStore(settings.RECORDS_STORE, raw, logger);
   let positions;
   try {
