@@ -13,6 +13,7 @@ import {
 } from '../contracts/index.ts';
 import { resolveGroupId } from './group-id.ts';
 import { InFlight } from './in-flight.ts';
+import { linkSignals } from './linked-signal.ts';
 import { nextOffsets, replayWatermark, subscriptionPositions } from './positions.ts';
 import { Session } from './session.ts';
 import { SessionRegistry } from './session-registry.ts';
@@ -137,20 +138,21 @@ export class Gateway {
       );
     }
     const reader = session.openReader(command.partition);
-    const stop = AbortSignal.any([signal, reader.signal, this.stopping.signal]);
+    const stop = linkSignals([signal, reader.signal, this.stopping.signal]);
     const stream = this.stats.open(session.id, command.partition);
     try {
       const watermark = await this.positionsOrUnavailable(
         () => replayWatermark(this.positions, session.topic, session.group.name, command.partition),
         'cannot start receiving',
       );
-      for await (const record of source.records(stop)) {
+      for await (const record of source.records(stop.signal)) {
         stream.pulled++;
         if (command.lastKnownOffset > 0n && record.offset <= command.lastKnownOffset) continue;
         yield { ...record, replay: record.offset <= watermark };
       }
       if (this.stopping.signal.aborted) throw new UnavailableError('gateway is shutting down; receive again');
     } finally {
+      stop.dispose();
       this.stats.close(stream);
       session.closeReader(command.partition, reader);
     }
