@@ -7,6 +7,7 @@ import { serveAdmin, type AdminServer, type Route } from './admin/server.ts';
 import { healthRoutes } from './admin/health-routes.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { Metrics } from './metrics/metrics.ts';
+import { logUnhandledRxjsErrors } from './rxjs-errors.ts';
 import { createPositionsStore, createRecordsStore } from './stores.ts';
 
 export interface RunningSluice {
@@ -23,6 +24,7 @@ export interface RunningSluice {
 /** Builds the stores, the core and the gRPC server from a validated configuration. */
 export async function startSluice(config: LoadedConfig, logger: Logger = createLogger(config.gateway.LOG_LEVEL)): Promise<RunningSluice> {
   const { gateway: settings, raw } = config;
+  logUnhandledRxjsErrors(logger);
   const records = await createRecordsStore(settings.RECORDS_STORE, raw, logger);
   let positions;
   try {

@@ -109,7 +109,12 @@ export class KafkaGroupMember implements Subscription {
       if (this.gone) return;
       await this.consumer.connect();
       if (this.gone) return;
-      await this.consumer.subscribe({ topic, fromBeginning: this.options.autoOffsetReset === 'earliest' });
+      // Every reader seeks to its own start (startOffset), so kafkajs's default
+      // offset serves only its OFFSET_OUT_OF_RANGE recovery: a reader whose
+      // offset fell below the log start (retention, DeleteRecords) goes on at
+      // the log start whatever auto_offset_reset says; with the log end it
+      // would skip every retained record (issue 9, defect 4).
+      await this.consumer.subscribe({ topic, fromBeginning: true });
       if (this.gone) return;
       await this.consumer.run({
         autoCommit: false,

@@ -72,6 +72,8 @@ export class Gateway {
     // Refuse to start without the group's positions: starting from
     // auto_offset_reset instead would silently replay or skip records.
     await this.positionsOrUnavailable(() => subscriptionPositions(this.positions, topic, group), 'cannot start a subscription');
+    // Shutdown may have begun during the read: joining now would leave a member behind.
+    this.ensureServing();
 
     const subscription = this.records.subscribe({
       topic,

@@ -36,4 +36,23 @@ describe('Prometheus metrics', () => {
     await stream.status;
     expect(value(await scrape(), 'sluice_receive_streams')).toBe(0);
   });
+
+  it('counts a Subscribe once, by the status it was sent (grpc-js emits cancelled after any status)', async () => {
+    const own = await startTestGateway({ MEMORY_PARTITIONS: '1', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0' });
+    try {
+      const subscription = own.client.subscribe({ topic: uniqueName('once'), group: uniqueName('g') });
+      await subscription.until((a) => a.length === 1);
+      own.sluice.gateway.beginShutdown(); // the core ends the stream with UNAVAILABLE
+      expect((await subscription.status).code).toBe(14);
+      const body = await (await fetch(`http://127.0.0.1:${own.sluice.metricsPort}/metrics`)).text();
+      // The server's 'cancelled' follows the status; wait until it must have come.
+      await new Promise((resolve) => setImmediate(resolve));
+      const again = await (await fetch(`http://127.0.0.1:${own.sluice.metricsPort}/metrics`)).text();
+      expect(value(body, 'sluice_grpc_calls_total{method="Subscribe",code="UNAVAILABLE"}')).toBe(1);
+      expect(value(again, 'sluice_grpc_calls_total{method="Subscribe",code="UNAVAILABLE"}')).toBe(1);
+      expect(again).not.toContain('sluice_grpc_calls_total{method="Subscribe",code="CANCELLED"}');
+    } finally {
+      await own.stop();
+    }
+  });
 });
