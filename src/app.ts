@@ -6,7 +6,9 @@ import { startServer, type SluiceServer } from './grpc/server.ts';
 import { serveAdmin, type AdminServer, type Route } from './admin/server.ts';
 import { healthRoutes } from './admin/health-routes.ts';
 import { HealthMonitor } from './health/monitor.ts';
+import { LagReader } from './metrics/lag.ts';
 import { Metrics } from './metrics/metrics.ts';
+import { VERSION } from './version.ts';
 import { createPositionsStore, createRecordsStore } from './stores.ts';
 
 export interface RunningSluice {
@@ -15,6 +17,8 @@ export interface RunningSluice {
   readonly metricsPort: number | undefined;
   readonly gateway: Gateway;
   readonly health: HealthMonitor;
+  /** Positions, end offsets and lag, read from the stores at most once per METRICS_CACHE_TTL_MS. */
+  readonly lag: LagReader;
   readonly server: SluiceServer;
   /** Graceful stop: see SluiceServer.shutdown. */
   stop(): Promise<void>;
@@ -31,13 +35,19 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     await records.close();
     throw err;
   }
-  const gateway = new Gateway(records, positions, logger.child({ component: 'gateway' }));
-  const metrics = new Metrics(gateway);
+  const gateway = new Gateway(records, positions, logger.child({ component: 'gateway' }), { maxTrackedPartitions: settings.METRICS_MAX_SERIES });
   const health = new HealthMonitor(
     { records, positions },
     { intervalMs: settings.HEALTH_INTERVAL_MS, timeoutMs: settings.HEALTH_TIMEOUT_MS },
     logger.child({ component: 'health' }),
   );
+  const lag = new LagReader(gateway, records, positions, { ttlMs: settings.METRICS_CACHE_TTL_MS, maxRows: settings.METRICS_MAX_SERIES });
+  const metrics = new Metrics(gateway, {
+    lag,
+    health,
+    maxSeries: settings.METRICS_MAX_SERIES,
+    build: { version: VERSION, recordsStore: settings.RECORDS_STORE, positionsStore: settings.POSITIONS_STORE },
+  });
   let server: SluiceServer;
   let metricsServer: AdminServer | undefined;
   try {
@@ -77,6 +87,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     metricsPort: metricsServer?.port,
     gateway,
     health,
+    lag,
     server,
     stop: async () => {
       // Not ready first, so that load balancers stop sending work while open calls drain.
