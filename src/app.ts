@@ -19,6 +19,8 @@ export interface RunningSluice {
   readonly health: HealthMonitor;
   /** Positions, end offsets and lag, read from the stores at most once per METRICS_CACHE_TTL_MS. */
   readonly lag: LagReader;
+  /** The stores in use: plugin name and address (no passwords). */
+  readonly stores: Record<'records' | 'positions', { name: string; address: string }>;
   readonly server: SluiceServer;
   /** Graceful stop: see SluiceServer.shutdown. */
   stop(): Promise<void>;
@@ -88,6 +90,10 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     gateway,
     health,
     lag,
+    stores: {
+      records: { name: settings.RECORDS_STORE, address: records.address ?? 'unknown' },
+      positions: { name: settings.POSITIONS_STORE, address: positions.address ?? 'unknown' },
+    },
     server,
     stop: async () => {
       // Not ready first, so that load balancers stop sending work while open calls drain.

@@ -17,6 +17,7 @@ type Positions = Map<string, Map<string, Map<number, Map<number, bigint>>>>;
  */
 export class MemoryPositionsStore implements PositionsStore {
   readonly #positions: Positions = new Map();
+  readonly address = 'in-process (not durable)';
   #closed = false;
 
   async update(topic: string, group: GroupId, partition: number, offset: bigint): Promise<void> {

@@ -54,6 +54,8 @@ export class RedisPositionsStore implements PositionsStore {
   readonly #commandTimeoutMs: number;
   readonly #batcher: AckBatcher<string>;
   #closed = false;
+  /** The server's URL with any password masked. */
+  readonly address: string;
   #closing: Promise<void> | undefined;
   /** Set while the connection is lost, so that we log transitions, not every retry. */
   #lostSince: number | undefined;
@@ -63,6 +65,7 @@ export class RedisPositionsStore implements PositionsStore {
   private constructor(options: RedisPositionsStoreOptions, redis: Redis) {
     this.#redis = redis;
     this.#connection = options.connection;
+    this.address = options.connection.display;
     this.#logger = options.logger ?? pino({ level: 'silent' });
     this.#prefix = options.keyPrefix ?? DEFAULT_PREFIX;
     this.#commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
