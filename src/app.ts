@@ -5,7 +5,10 @@ import { Gateway } from './gateway/index.ts';
 import { startServer, type SluiceServer } from './grpc/server.ts';
 import { serveAdmin, type AdminServer, type Route } from './admin/server.ts';
 import { healthRoutes } from './admin/health-routes.ts';
+import { Dashboard } from './admin/dashboard.ts';
+import { DashboardView } from './admin/dashboard-state.ts';
 import { HealthMonitor } from './health/monitor.ts';
+import { hostname } from 'node:os';
 import { LagReader } from './metrics/lag.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { VERSION } from './version.ts';
@@ -52,17 +55,17 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   });
   let server: SluiceServer;
   let metricsServer: AdminServer | undefined;
+  let dashboard: Dashboard | undefined;
+  // Looked up per request: the dashboard's routes join once the gRPC port (part of the gateway's id) is known.
+  const routes: Record<string, Route> = {
+    '/metrics': async (_request, response) => {
+      const body = await metrics.registry.metrics();
+      response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+    },
+    ...healthRoutes(health),
+  };
   try {
-    if (settings.METRICS_PORT !== undefined) {
-      const routes: Record<string, Route> = {
-        '/metrics': async (_request, response) => {
-          const body = await metrics.registry.metrics();
-          response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
-        },
-        ...healthRoutes(health),
-      };
-      metricsServer = await serveAdmin(routes, settings.METRICS_HOST, settings.METRICS_PORT);
-    }
+    if (settings.METRICS_PORT !== undefined) metricsServer = await serveAdmin(routes, settings.METRICS_HOST, settings.METRICS_PORT);
     server = await startServer({
       readiness: health.readiness,
       gateway,
@@ -84,6 +87,12 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     throw err;
   }
   health.start();
+  if (settings.DASHBOARD_ENABLED) {
+    const view = new DashboardView({ id: `${hostname()}:${server.port}`, version: VERSION, gateway, positions, lag, health, errors: metrics.recentErrors });
+    dashboard = new Dashboard(view, positions, { refreshMs: settings.DASHBOARD_REFRESH_MS, reportMs: 2_000 }, logger.child({ component: 'dashboard' }));
+    Object.assign(routes, dashboard.routes());
+    dashboard.start();
+  }
   return {
     port: server.port,
     metricsPort: metricsServer?.port,
@@ -98,6 +107,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     stop: async () => {
       // Not ready first, so that load balancers stop sending work while open calls drain.
       health.beginShutdown();
+      dashboard?.stop();
       await server.shutdown(settings.SHUTDOWN_GRACE_MS);
       health.stop();
       await metricsServer?.close();

@@ -56,6 +56,24 @@ export class MemoryPositionsStore implements PositionsStore {
     yield* snapshot;
   }
 
+  readonly #reports = new Map<string, { report: string; expiresAt: number }>();
+
+  async publishGatewayReport(gatewayId: string, report: string, ttlMs: number): Promise<void> {
+    this.#assertOpen();
+    this.#reports.set(gatewayId, { report, expiresAt: Date.now() + ttlMs });
+  }
+
+  async fetchGatewayReports(): Promise<ReadonlyMap<string, string>> {
+    this.#assertOpen();
+    const now = Date.now();
+    const result = new Map<string, string>();
+    for (const [id, { report, expiresAt }] of this.#reports) {
+      if (expiresAt > now) result.set(id, report);
+      else this.#reports.delete(id);
+    }
+    return result;
+  }
+
   /** Always reachable while open: it lives in this process. */
   async ping(): Promise<void> {
     this.#assertOpen();

@@ -154,6 +154,42 @@ export class RedisPositionsStore implements PositionsStore {
     } while (cursor !== '0');
   }
 
+  /** One string key per gateway, `<prefix>gateway:<id>`, expiring after ttlMs (outside the positions' SCAN pattern). */
+  async publishGatewayReport(gatewayId: string, report: string, ttlMs: number): Promise<void> {
+    this.#assertUsable('publishGatewayReport');
+    try {
+      await this.#redis.set(this.#gatewayKey(gatewayId), report, 'PX', ttlMs);
+    } catch (err) {
+      throw this.#storeError(err, 'publishGatewayReport');
+    }
+  }
+
+  async fetchGatewayReports(): Promise<ReadonlyMap<string, string>> {
+    this.#assertUsable('fetchGatewayReports');
+    const pattern = `${this.#gatewayKey('').replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
+    const result = new Map<string, string>();
+    try {
+      let cursor = '0';
+      do {
+        let keys: string[];
+        [cursor, keys] = await this.#redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        if (keys.length === 0) continue;
+        const values = await this.#redis.mget(keys);
+        for (const [i, key] of keys.entries()) {
+          const value = values[i];
+          if (value !== null && value !== undefined) result.set(key.slice(this.#gatewayKey('').length), value);
+        }
+      } while (cursor !== '0');
+    } catch (err) {
+      throw this.#storeError(err, 'fetchGatewayReports');
+    }
+    return result;
+  }
+
+  #gatewayKey(gatewayId: string): string {
+    return `${this.#prefix}gateway:${gatewayId}`;
+  }
+
   /** PING: fails at once while disconnected (no offline queue), after commandTimeoutMs when Redis stopped answering. */
   async ping(): Promise<void> {
     this.#assertUsable('ping');

@@ -4,6 +4,7 @@ import type { Gateway } from '../gateway/index.ts';
 import type { HealthMonitor } from '../health/monitor.ts';
 import { keyOf } from '../gateway/activity.ts';
 import type { LagReader } from './lag.ts';
+import { RecentErrors } from './recent-errors.ts';
 
 export interface MetricsSources {
   lag: LagReader;
@@ -29,6 +30,8 @@ export class Metrics {
   readonly calls: Counter<'method' | 'code'>;
   readonly callSeconds: Histogram<'method'>;
   readonly backpressureWaits: Counter;
+  /** The last failed calls (any status but OK and CANCELLED), for the dashboard. */
+  readonly recentErrors = new RecentErrors(50);
   /** metric name -> label sets left out at the last collect. */
   private readonly dropped = new Map<string, number>();
   private readonly maxSeries: number;
