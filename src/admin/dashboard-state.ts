@@ -76,7 +76,7 @@ export class DashboardView {
 
   /** This gateway's report for the others. */
   report(): GatewayReport {
-    const { id, version, gateway, health } = this.sources;
+    const { id, version, health } = this.sources;
     return { id, version, at: Date.now(), ready: health.state.ready, sessions: this.localSessions().slice(0, MAX_REPORTED_SESSIONS) };
   }
 
