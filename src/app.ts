@@ -3,15 +3,18 @@ import { createLogger } from './logger.ts';
 import type { LoadedConfig } from './config.ts';
 import { Gateway } from './gateway/index.ts';
 import { startServer, type SluiceServer } from './grpc/server.ts';
-import { serveMetrics } from './metrics/http.ts';
+import { serveAdmin, type AdminServer, type Route } from './admin/server.ts';
+import { healthRoutes } from './admin/health-routes.ts';
+import { HealthMonitor } from './health/monitor.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { createPositionsStore, createRecordsStore } from './stores.ts';
 
 export interface RunningSluice {
   readonly port: number;
-  /** The metrics port, when METRICS_PORT is set. */
+  /** The admin port (metrics, health, dashboard), when METRICS_PORT is set. */
   readonly metricsPort: number | undefined;
   readonly gateway: Gateway;
+  readonly health: HealthMonitor;
   readonly server: SluiceServer;
   /** Graceful stop: see SluiceServer.shutdown. */
   stop(): Promise<void>;
@@ -30,11 +33,26 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   }
   const gateway = new Gateway(records, positions, logger.child({ component: 'gateway' }));
   const metrics = new Metrics(gateway);
+  const health = new HealthMonitor(
+    { records, positions },
+    { intervalMs: settings.HEALTH_INTERVAL_MS, timeoutMs: settings.HEALTH_TIMEOUT_MS },
+    logger.child({ component: 'health' }),
+  );
   let server: SluiceServer;
-  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  let metricsServer: AdminServer | undefined;
   try {
-    if (settings.METRICS_PORT !== undefined) metricsServer = await serveMetrics(metrics.registry, settings.METRICS_HOST, settings.METRICS_PORT);
+    if (settings.METRICS_PORT !== undefined) {
+      const routes: Record<string, Route> = {
+        '/metrics': async (_request, response) => {
+          const body = await metrics.registry.metrics();
+          response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+        },
+        ...healthRoutes(health),
+      };
+      metricsServer = await serveAdmin(routes, settings.METRICS_HOST, settings.METRICS_PORT);
+    }
     server = await startServer({
+      readiness: health.readiness,
       gateway,
       metrics,
       logger: logger.child({ component: 'grpc' }),
@@ -48,17 +66,23 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
       },
     });
   } catch (err) {
+    health.stop();
     await metricsServer?.close();
     await gateway.close();
     throw err;
   }
+  health.start();
   return {
     port: server.port,
     metricsPort: metricsServer?.port,
     gateway,
+    health,
     server,
     stop: async () => {
+      // Not ready first, so that load balancers stop sending work while open calls drain.
+      health.beginShutdown();
       await server.shutdown(settings.SHUTDOWN_GRACE_MS);
+      health.stop();
       await metricsServer?.close();
     },
   };

@@ -22,6 +22,15 @@ const Schema = z.object({
   /** Prometheus metrics on http://METRICS_HOST:METRICS_PORT/metrics; off when unset. */
   METRICS_HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
   METRICS_PORT: z.coerce.number().int('must be an integer').min(0).max(65535).optional(),
+  /** Store reachability probes behind /readyz and the gRPC health service (docs/operations.md). */
+  HEALTH_INTERVAL_MS: z.coerce.number().int('must be an integer').min(50).max(600_000).default(2_000),
+  HEALTH_TIMEOUT_MS: z.coerce.number().int('must be an integer').min(10).max(600_000).default(2_000),
+  /** Most (topic, group, version, partition) label sets the lag metrics export; the rest are counted as dropped. */
+  METRICS_MAX_SERIES: z.coerce.number().int('must be an integer').min(1).max(1_000_000).default(2_000),
+  /** Lag figures (positions and end offsets) are read from the stores at most once per this. */
+  METRICS_CACHE_TTL_MS: z.coerce.number().int('must be an integer').min(0).max(600_000).default(5_000),
+  /** The live dashboard at /dashboard on the admin port (METRICS_PORT); read-only. */
+  DASHBOARD_ENABLED: z.enum(['true', 'false'], 'must be true or false').default('false').transform((value) => value === 'true'),
 });
 
 export type GatewayConfig = z.infer<typeof Schema>;

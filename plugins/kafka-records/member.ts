@@ -144,7 +144,9 @@ export class KafkaGroupMember implements Subscription {
               maxBytes: this.deps.config.partitionBufferMaxBytes,
               coverMs: this.deps.config.fetchMaxWaitMs,
               releaseMs: this.deps.config.partitionBufferReleaseMs,
-            }),
+            }, (message, err) =>
+              this.logger.warn({ partition, offset: message.offset, err }, 'record delivered without its headers: they could not be read'),
+            ),
           );
         }
       }
@@ -163,7 +165,16 @@ export class KafkaGroupMember implements Subscription {
   private async onBatch({ batch, resolveOffset, isStale, isRunning }: EachBatchPayload): Promise<void> {
     // Stale: fetched before a seek of this partition that is still to apply.
     if (this.gone || isStale() || !isRunning()) return;
-    this.sources.get(batch.partition)?.offer(batch, resolveOffset);
+    const source = this.sources.get(batch.partition);
+    try {
+      source?.offer(batch, resolveOffset);
+    } catch (err) {
+      // An exception here would crash the consumer (and the next member the
+      // same way): only this partition's reader fails; it is read again when
+      // a reader comes back.
+      this.logger.error({ err, partition: batch.partition }, 'cannot take a fetched batch');
+      source?.fail(toStoreError(err, `cannot read partition ${batch.partition}`));
+    }
   }
 
   private async startOffset(partition: number): Promise<bigint> {

@@ -70,6 +70,12 @@ export class KafkaRecordsStore implements RecordsStore {
     return new Map([...result].sort(([a], [b]) => a - b));
   }
 
+  /** Reads the cluster's metadata (describeCluster) over the shared admin client. */
+  async ping(): Promise<void> {
+    this.ensureOpen();
+    await this.topics.check();
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.allSettled([...this.members].map((member) => member.close()));

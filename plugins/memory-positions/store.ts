@@ -55,6 +55,11 @@ export class MemoryPositionsStore implements PositionsStore {
     yield* snapshot;
   }
 
+  /** Always reachable while open: it lives in this process. */
+  async ping(): Promise<void> {
+    this.#assertOpen();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
   }

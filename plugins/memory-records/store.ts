@@ -79,6 +79,11 @@ export class MemoryRecordsStore implements RecordsStore {
     return result;
   }
 
+  /** Always reachable while open: it lives in this process. */
+  async ping(): Promise<void> {
+    this.ensureOpen();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const { group, member } of [...this.members]) group.leave(member);

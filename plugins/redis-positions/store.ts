@@ -151,6 +151,16 @@ export class RedisPositionsStore implements PositionsStore {
     } while (cursor !== '0');
   }
 
+  /** PING: fails at once while disconnected (no offline queue), after commandTimeoutMs when Redis stopped answering. */
+  async ping(): Promise<void> {
+    this.#assertUsable('ping');
+    try {
+      await this.#redis.ping();
+    } catch (err) {
+      throw this.#storeError(err, 'ping');
+    }
+  }
+
   /** Idempotent: waits for acks already submitted, then disconnects. */
   close(): Promise<void> {
     this.#closed = true;

@@ -26,6 +26,12 @@ export interface PositionsStore {
   fetchAllVersions(topic: string, groupName: string): Promise<ReadonlyMap<number, PartitionPositions>>;
   /** Every stored (topic, group version). */
   findAll(): AsyncIterable<StoredPositions>;
+  /**
+   * A cheap reachability probe for health checks (Redis: PING): resolves when
+   * the store answers, throws UnavailableError when it does not. Optional: a
+   * store without it is taken as reachable. The caller bounds its time.
+   */
+  ping?(): Promise<void>;
   /** Releases connections. Idempotent. */
   close(): Promise<void>;
 }

@@ -96,6 +96,12 @@ export interface RecordsStore {
   subscribe(options: SubscribeOptions): Subscription;
   /** Partition -> offset of the last record written; partitions never written may be absent. */
   getEndOffsets(topic: string): Promise<ReadonlyMap<number, bigint>>;
+  /**
+   * A cheap reachability probe for health checks (Kafka: cluster metadata):
+   * resolves when the store answers, throws UnavailableError when it does not.
+   * Optional: a store without it is taken as reachable. The caller bounds its time.
+   */
+  ping?(): Promise<void>;
   /** Releases connections; open subscriptions end. Idempotent. */
   close(): Promise<void>;
 }
