@@ -161,6 +161,16 @@ export class KafkaPartitionSource implements PartitionSource {
   }
 
   async *records(signal: AbortSignal): AsyncIterable<StoredRecord> {
+    for await (const record of this.pull(signal, () => this.take())) yield record;
+  }
+
+  /** Everything buffered, in one array per pull (the reader's rate is counted the same way). */
+  batches(signal: AbortSignal): AsyncIterable<readonly StoredRecord[]> {
+    return this.pull(signal, () => this.takeAll());
+  }
+
+  /** The reader loop shared by records() and batches(): `take` gets what one pull returns, undefined when nothing is buffered. */
+  private async *pull<T>(signal: AbortSignal, take: () => T | undefined): AsyncIterable<T> {
     const iteration = ++this.iterations;
     this.reader = iteration;
     this.clear();
@@ -181,10 +191,10 @@ export class KafkaPartitionSource implements PartitionSource {
       this.control.fetchFrom(this.partition, start);
       for (;;) {
         if (this.stopped(signal, iteration)) return;
-        const record = this.take();
+        const taken = take();
         this.refill();
-        if (record !== undefined) {
-          yield record;
+        if (taken !== undefined) {
+          yield taken;
           continue;
         }
         await new Promise<void>((resolve) => (this.wake = resolve));
@@ -217,6 +227,18 @@ export class KafkaPartitionSource implements PartitionSource {
     this.recentBytes = this.recentBytes * Math.exp(-(now - this.lastPull) / RATE_WINDOW_MS) + size;
     this.lastPull = now;
     return record;
+  }
+
+  private takeAll(): StoredRecord[] | undefined {
+    if (this.buffer.length === 0) return undefined;
+    const records = this.buffer;
+    const now = Date.now();
+    this.recentBytes = this.recentBytes * Math.exp(-(now - this.lastPull) / RATE_WINDOW_MS) + this.bufferedBytes;
+    this.lastPull = now;
+    this.buffer = [];
+    this.sizes = [];
+    this.bufferedBytes = 0;
+    return records;
   }
 
   /**

@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
+import type { Observable } from 'rxjs';
 import type { Gateway } from '../gateway/index.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { receiveHandler } from './handlers/receive.ts';
@@ -44,6 +45,8 @@ export async function startServer(options: {
   port: number;
   limits?: Partial<ServerLimits>;
   tls?: TlsFiles;
+  /** Readiness (stores reachable) for the gRPC health service: SERVING while true. */
+  readiness?: Observable<boolean>;
 }): Promise<SluiceServer> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const server = new grpc.Server({
@@ -70,6 +73,11 @@ export async function startServer(options: {
   });
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
+  const setHealth = (status: 'SERVING' | 'NOT_SERVING') => {
+    health.setStatus('', status);
+    health.setStatus(SERVICE_NAME, status);
+  };
+  const readiness = options.readiness?.subscribe((ready) => setHealth(ready ? 'SERVING' : 'NOT_SERVING'));
   addReflection(server);
 
   const port = await new Promise<number>((resolve, reject) => {
@@ -82,8 +90,8 @@ export async function startServer(options: {
     port,
     shutdown(graceMs) {
       stopping ??= (async () => {
-        health.setStatus('', 'NOT_SERVING');
-        health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+        readiness?.unsubscribe();
+        setHealth('NOT_SERVING');
         options.gateway.beginShutdown();
         shutdown.abort();
         const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
