@@ -152,8 +152,11 @@ export class Gateway {
    * from the store ahead of the caller's demand beyond the store's own small
    * read-ahead. Ends when the partition is revoked, the subscription ends, or
    * `signal` aborts; throws UnavailableError when the gateway shuts down.
+   * `onEnded` is told when the stream ends from this side (a newer Receive of
+   * the partition, the subscription closed), so a caller waiting elsewhere
+   * (for 'drain') stops waiting.
    */
-  async *receive(command: ReceiveCommand, signal: AbortSignal): AsyncGenerator<DeliveredRecord> {
+  async *receive(command: ReceiveCommand, signal: AbortSignal, onEnded?: () => void): AsyncGenerator<DeliveredRecord> {
     this.ensureServing();
     const session = this.sessions.get(command.sessionId);
     const source = session.source(command.partition);
@@ -164,6 +167,7 @@ export class Gateway {
     }
     const reader = session.openReader(command.partition);
     const stop = linkSignals([signal, reader.signal, this.stopping.signal]);
+    if (onEnded !== undefined) reader.signal.addEventListener('abort', onEnded, { once: true });
     const stream = this.stats.open(session, command.partition);
     try {
       const watermark = await this.positionsOrUnavailable(
@@ -181,6 +185,7 @@ export class Gateway {
       if (this.stopping.signal.aborted) throw new UnavailableError('gateway is shutting down; receive again');
     } finally {
       stop.dispose();
+      if (onEnded !== undefined) reader.signal.removeEventListener('abort', onEnded);
       this.activity.delivered(session.topic, session.group, command.partition, stream.delivered);
       this.stats.close(stream);
       session.closeReader(command.partition, reader);

@@ -17,11 +17,13 @@ export function receiveHandler(context: HandlerContext) {
   return async (call: ServerWritableStream<ReceiveRequest, ReceiveReply>): Promise<void> => {
     const cancelled = new AbortController();
     call.on('cancelled', () => cancelled.abort());
-    const link = linkSignals([cancelled.signal, context.shutdown]);
+    // Ended by the core (replaced by a newer Receive, session closed): also ends a wait for 'drain'.
+    const ended = new AbortController();
+    const link = linkSignals([cancelled.signal, context.shutdown, ended.signal]);
     const stop = link.signal;
     try {
       const format = toContentFormat(call.request.format);
-      const records = context.gateway.receive(toReceiveCommand(call.request), stop);
+      const records = context.gateway.receive(toReceiveCommand(call.request), stop, () => ended.abort());
       const { backpressureWaits } = context.metrics;
       for await (const record of records) {
         if (await writeWithBackpressure(call, toReceiveReply(record, format), stop)) backpressureWaits.inc();
