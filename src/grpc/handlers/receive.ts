@@ -22,7 +22,7 @@ export function receiveHandler(context: HandlerContext) {
     const link = linkSignals([cancelled.signal, context.shutdown, ended.signal]);
     const stop = link.signal;
     try {
-      const format = toContentFormat(call.request.format);
+      const format = toContentFormat(call.request.format, call.request.cloudeventsBinaryMode === true);
       const records = context.gateway.receive(toReceiveCommand(call.request), stop, () => ended.abort());
       const { backpressureWaits } = context.metrics;
       for await (const record of records) {
