@@ -69,7 +69,14 @@ export class AckBatcher {
     if (this.dirty.has(partition) && this.wanted.get(partition) === offset) throw this.lastError.get(partition) ?? new Error('ack failed');
   }
 
-  get pending(): ReadonlyMap<number, bigint> {
+  /** Forgets what is pending for `partition` (it moved to another member). */
+  drop(partition: number): void {
+    this.dirty.delete(partition);
+    this.wanted.delete(partition);
+    this.lastError.delete(partition);
+  }
+
+    get pending(): ReadonlyMap<number, bigint> {
     return new Map([...this.dirty].map((p) => [p, this.wanted.get(p)!]));
   }
 
