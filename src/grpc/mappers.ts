@@ -147,3 +147,31 @@ function toTimestamp(date: Date): TimestampMessage {
   const seconds = Math.floor(millis / 1000);
   return { seconds: String(seconds), nanos: (millis - seconds * 1000) * 1_000_000 };
 }
+
+/** Bytes a reply takes on the wire beyond its byte fields, at most (offset, timestamp, tags, lengths). */
+const REPLY_OVERHEAD = 128;
+
+/**
+ * A record whose reply grpc-js would refuse to send (larger than
+ * GRPC_MAX_MESSAGE_BYTES) ends the stream with FAILED_PRECONDITION naming
+ * its offset, size and the ways out; grpc-js's own RESOURCE_EXHAUSTED came
+ * back on every retry, with the partition stuck and nothing naming the record.
+ */
+export function checkReplySize(reply: ReceiveReply, record: DeliveredRecord, maxMessageBytes: number): void {
+  let size = REPLY_OVERHEAD;
+  if ('record' in reply) {
+    size += reply.record.key.byteLength + reply.record.value.byteLength;
+    for (const [name, value] of Object.entries(reply.record.headers ?? {})) size += name.length + value.byteLength + 8;
+  } else {
+    const { key, event } = reply.liiklusEventRecord;
+    size += key.byteLength + event.data.byteLength + event.id.length + event.type.length + event.source.length + event.time.length;
+    size += event.dataContentType.length;
+    for (const [name, value] of Object.entries(event.extensions)) size += name.length + value.length + 8;
+  }
+  if (size <= maxMessageBytes) return;
+  throw new SluiceError(
+    'FAILED_PRECONDITION',
+    `the record at offset ${record.offset} of partition ${record.partition} is about ${size} bytes, more than GRPC_MAX_MESSAGE_BYTES ` +
+      `(${maxMessageBytes}): raise GRPC_MAX_MESSAGE_BYTES (and the client's max receive message size), or ack offset ${record.offset} to skip it`,
+  );
+}

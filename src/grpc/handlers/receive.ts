@@ -1,7 +1,7 @@
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import { UnavailableError } from '../../contracts/index.ts';
 import { linkSignals } from '../../gateway/index.ts';
-import { toContentFormat, toReceiveCommand, toReceiveReply } from '../mappers.ts';
+import { checkReplySize, toContentFormat, toReceiveCommand, toReceiveReply } from '../mappers.ts';
 import type { ReceiveReply, ReceiveRequest } from '../messages.ts';
 import { writeWithBackpressure } from '../stream-writer.ts';
 import type { HandlerContext } from './context.ts';
@@ -26,7 +26,9 @@ export function receiveHandler(context: HandlerContext) {
       const records = context.gateway.receive(toReceiveCommand(call.request), stop, () => ended.abort());
       const { backpressureWaits } = context.metrics;
       for await (const record of records) {
-        if (await writeWithBackpressure(call, toReceiveReply(record, format), stop)) backpressureWaits.inc();
+        const reply = toReceiveReply(record, format);
+        if (context.maxMessageBytes !== undefined) checkReplySize(reply, record, context.maxMessageBytes);
+        if (await writeWithBackpressure(call, reply, stop)) backpressureWaits.inc();
         if (stop.aborted) break;
       }
       if (cancelled.signal.aborted) {
