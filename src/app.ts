@@ -3,6 +3,7 @@ import { createLogger } from './logger.ts';
 import type { LoadedConfig } from './config.ts';
 import { Gateway } from './gateway/index.ts';
 import { startServer, type SluiceServer } from './grpc/server.ts';
+import { InternalTopics, loadSecurityPolicy, parsePatternList, securityPolicyUpdates } from './auth/index.ts';
 import { serveMetrics } from './metrics/http.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { createPositionsStore, createRecordsStore } from './stores.ts';
@@ -20,6 +21,9 @@ export interface RunningSluice {
 /** Builds the stores, the core and the gRPC server from a validated configuration. */
 export async function startSluice(config: LoadedConfig, logger: Logger = createLogger(config.gateway.LOG_LEVEL)): Promise<RunningSluice> {
   const { gateway: settings, raw } = config;
+  // Read before any store connects: a bad security file stops the start at once.
+  const securityFile = settings.SECURITY_FILE;
+  const policy = securityFile === undefined ? undefined : loadSecurityPolicy(securityFile);
   const records = await createRecordsStore(settings.RECORDS_STORE, raw, logger);
   let positions;
   try {
@@ -40,6 +44,14 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
       logger: logger.child({ component: 'grpc' }),
       host: settings.GRPC_HOST,
       port: settings.GRPC_PORT,
+      access: {
+        internalTopics: new InternalTopics(parsePatternList(settings.INTERNAL_TOPICS_ALLOWED)),
+        policy,
+        policyUpdates:
+          securityFile === undefined
+            ? undefined
+            : securityPolicyUpdates(securityFile, (err) => logger.error({ err }, 'security file not reloaded: the previous one stays in force')),
+      },
       tls: { certFile: settings.GRPC_TLS_CERT_FILE, keyFile: settings.GRPC_TLS_KEY_FILE, clientCaFile: settings.GRPC_TLS_CLIENT_CA_FILE },
       limits: {
         maxMessageBytes: settings.GRPC_MAX_MESSAGE_BYTES,

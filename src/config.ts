@@ -22,6 +22,10 @@ const Schema = z.object({
   /** Prometheus metrics on http://METRICS_HOST:METRICS_PORT/metrics; off when unset. */
   METRICS_HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
   METRICS_PORT: z.coerce.number().int('must be an integer').min(0).max(65535).optional(),
+  /** Turns authentication and authorization on: a JSON file of keys, rules and limits (docs/security.md). Off when unset. */
+  SECURITY_FILE: z.string().min(1).optional(),
+  /** Comma-separated patterns of internal (`__`) topics clients may still use; none by default. */
+  INTERNAL_TOPICS_ALLOWED: z.string().default(''),
 });
 
 export type GatewayConfig = z.infer<typeof Schema>;

@@ -12,6 +12,8 @@ export class Metrics {
   readonly callSeconds: Histogram<'method'>;
   readonly recordsSent: Counter;
   readonly backpressureWaits: Counter;
+  /** Calls refused by the access guard, by reason (never by token or principal). */
+  readonly denials: Counter<'reason'>;
 
   constructor(gateway: Gateway) {
     collectDefaultMetrics({ register: this.registry });
@@ -32,6 +34,12 @@ export class Metrics {
     this.backpressureWaits = new Counter({
       name: 'sluice_backpressure_waits_total',
       help: "Times a Receive stream waited for a slow client's 'drain'",
+      registers: [this.registry],
+    });
+    this.denials = new Counter({
+      name: 'sluice_auth_denials_total',
+      help: 'Calls refused by authentication, authorization, limits or the internal-topic rule, by reason',
+      labelNames: ['reason'],
       registers: [this.registry],
     });
     new Gauge({

@@ -2,6 +2,7 @@ import type { ServerWritableStream } from '@grpc/grpc-js';
 import { UnavailableError } from '../../contracts/index.ts';
 import { toSubscribeCommand } from '../mappers.ts';
 import type { SubscribeReply, SubscribeRequest } from '../messages.ts';
+import { principalOf } from '../guard.ts';
 import type { HandlerContext } from './context.ts';
 import { countCall, reportError } from './report.ts';
 import { status } from '@grpc/grpc-js';
@@ -16,7 +17,7 @@ export function subscribeHandler(context: HandlerContext) {
     const fail = (err: unknown) => call.emit('error', reportError(context, 'Subscribe', err));
     let handle;
     try {
-      handle = await context.gateway.subscribe(toSubscribeCommand(call.request));
+      handle = await context.gateway.subscribe({ ...toSubscribeCommand(call.request), owner: principalOf(call)?.id });
     } catch (err) {
       fail(err);
       return;
