@@ -24,7 +24,7 @@ describe('authentication over gRPC (JWKS file, API keys)', () => {
       },
       rules: [{ principals: ['*'], actions: ['publish'], topics: ['*'] }],
     });
-    gateway = await startTestGateway({ SECURITY_FILE: file });
+    gateway = await startTestGateway({ SECURITY_FILE: file, METRICS_PORT: '0', METRICS_HOST: '127.0.0.1' });
   });
   afterAll(async () => {
     await gateway?.stop();
@@ -62,6 +62,12 @@ describe('authentication over gRPC (JWKS file, API keys)', () => {
       expect(err?.details, name).toMatch(reason);
       expect(err?.details, name).not.toMatch(/rsa-1|ec-1|ed-1|loader/);
     }
+    const metrics = await (await fetch(`http://127.0.0.1:${gateway.sluice.metricsPort}/metrics`)).text();
+    for (const reason of ['expired', 'wrong_audience', 'wrong_issuer', 'not_yet_valid', 'unknown_key']) {
+      expect(metrics).toMatch(new RegExp(`^sluice_auth_denials_total\\{reason="${reason}"\\} [1-9]`, 'm'));
+    }
+    expect(metrics).not.toContain('eyJ'); // no token, nor any part of one
+    expect(metrics).not.toContain('not-a-key-we-know');
   });
 
   it('answers UNAUTHENTICATED without a credential, for unary and streaming calls alike', async () => {
