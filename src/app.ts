@@ -10,6 +10,7 @@ import { DashboardView } from './admin/dashboard-state.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { hostname } from 'node:os';
 import { LagReader } from './metrics/lag.ts';
+import { InternalTopics, loadSecurityPolicy, parsePatternList, securityPolicyUpdates } from './auth/index.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { logUnhandledRxjsErrors } from './rxjs-errors.ts';
 import { VERSION } from './version.ts';
@@ -34,6 +35,9 @@ export interface RunningSluice {
 export async function startSluice(config: LoadedConfig, logger: Logger = createLogger(config.gateway.LOG_LEVEL)): Promise<RunningSluice> {
   const { gateway: settings, raw } = config;
   logUnhandledRxjsErrors(logger);
+  // Read before any store connects: a bad security file stops the start at once.
+  const securityFile = settings.SECURITY_FILE;
+  const policy = securityFile === undefined ? undefined : loadSecurityPolicy(securityFile);
   const records = await createRecordsStore(settings.RECORDS_STORE, raw, logger);
   let positions;
   try {
@@ -75,6 +79,14 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
       logger: logger.child({ component: 'grpc' }),
       host: settings.GRPC_HOST,
       port: settings.GRPC_PORT,
+      access: {
+        internalTopics: new InternalTopics(parsePatternList(settings.INTERNAL_TOPICS_ALLOWED)),
+        policy,
+        policyUpdates:
+          securityFile === undefined
+            ? undefined
+            : securityPolicyUpdates(securityFile, (err) => logger.error({ err }, 'security file not reloaded: the previous one stays in force')),
+      },
       tls: { certFile: settings.GRPC_TLS_CERT_FILE, keyFile: settings.GRPC_TLS_KEY_FILE, clientCaFile: settings.GRPC_TLS_CLIENT_CA_FILE },
       limits: {
         maxMessageBytes: settings.GRPC_MAX_MESSAGE_BYTES,

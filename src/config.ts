@@ -33,6 +33,10 @@ const Schema = z.object({
   DASHBOARD_ENABLED: z.enum(['true', 'false'], 'must be true or false').default('false').transform((value) => value === 'true'),
   /** How often open dashboard pages get a new state. */
   DASHBOARD_REFRESH_MS: z.coerce.number().int('must be an integer').min(100).max(60_000).default(1_000),
+  /** Turns authentication and authorization on: a JSON file of keys, rules and limits (docs/security.md). Off when unset. */
+  SECURITY_FILE: z.string().min(1).optional(),
+  /** Comma-separated patterns of internal (`__`) topics clients may still use; none by default. */
+  INTERNAL_TOPICS_ALLOWED: z.string().default(''),
 });
 
 export type GatewayConfig = z.infer<typeof Schema>;

@@ -84,6 +84,12 @@ export class Gateway {
     return this.sessions.all().map((s) => ({ id: s.id, topic: s.topic, group: s.group, partitions: s.partitions, openedAt: s.openedAt }));
   }
 
+  /** Topic, group name and owner of a live session; undefined when there is none. */
+  sessionView(sessionId: string): { topic: string; group: string; owner: string | undefined } | undefined {
+    const session = this.sessions.find(sessionId);
+    return session === undefined ? undefined : { topic: session.topic, group: session.group.name, owner: session.owner };
+  }
+
   publish(command: PublishCommand): Promise<PublishResult> {
     this.ensureServing();
     requireTopic('topic', command.topic);
@@ -110,7 +116,7 @@ export class Gateway {
           partitions,
         ),
     });
-    const session = new Session(randomUUID(), topic, group, subscription);
+    const session = new Session(randomUUID(), topic, group, subscription, command.owner);
     this.sessions.add(session);
     this.logger.debug({ sessionId: session.id, topic, group }, 'subscribed');
 
