@@ -15,6 +15,7 @@ import {
 import { ActivityLog } from './activity.ts';
 import { resolveGroupId } from './group-id.ts';
 import { InFlight } from './in-flight.ts';
+import { linkSignals } from './linked-signal.ts';
 import { nextOffsets, replayWatermark, subscriptionPositions } from './positions.ts';
 import { Session } from './session.ts';
 import { SessionRegistry } from './session-registry.ts';
@@ -157,8 +158,11 @@ export class Gateway {
    * from the store ahead of the caller's demand beyond the store's own small
    * read-ahead. Ends when the partition is revoked, the subscription ends, or
    * `signal` aborts; throws UnavailableError when the gateway shuts down.
+   * `onEnded` is told when the stream ends from this side (a newer Receive of
+   * the partition, the subscription closed), so a caller waiting elsewhere
+   * (for 'drain') stops waiting.
    */
-  async *receive(command: ReceiveCommand, signal: AbortSignal): AsyncGenerator<DeliveredRecord> {
+  async *receive(command: ReceiveCommand, signal: AbortSignal, onEnded?: () => void): AsyncGenerator<DeliveredRecord> {
     this.ensureServing();
     const session = this.sessions.get(command.sessionId);
     const source = session.source(command.partition);
@@ -168,14 +172,15 @@ export class Gateway {
       );
     }
     const reader = session.openReader(command.partition);
-    const stop = AbortSignal.any([signal, reader.signal, this.stopping.signal]);
+    const stop = linkSignals([signal, reader.signal, this.stopping.signal]);
+    if (onEnded !== undefined) reader.signal.addEventListener('abort', onEnded, { once: true });
     const stream = this.stats.open(session, command.partition);
     try {
       const watermark = await this.positionsOrUnavailable(
         () => replayWatermark(this.positions, session.topic, session.group.name, command.partition),
         'cannot start receiving',
       );
-      for await (const record of source.records(stop)) {
+      for await (const record of source.records(stop.signal)) {
         stream.pulled++;
         if (command.lastKnownOffset > 0n && record.offset <= command.lastKnownOffset) continue;
         stream.delivered++;
@@ -185,6 +190,8 @@ export class Gateway {
       }
       if (this.stopping.signal.aborted) throw new UnavailableError('gateway is shutting down; receive again');
     } finally {
+      stop.dispose();
+      if (onEnded !== undefined) reader.signal.removeEventListener('abort', onEnded);
       this.activity.delivered(session.topic, session.group, command.partition, stream.delivered);
       this.stats.close(stream);
       session.closeReader(command.partition, reader);
