@@ -35,6 +35,8 @@ export class Producer {
   failedAttempts = 0;
   private readonly clients: TestClient[];
   private stopped = false;
+  /** Lanes go on past perKey until this holds (set by the verifier: records must also be published after the fault). */
+  mayEnd: () => boolean = () => true;
 
   constructor(private readonly options: ProducerOptions) {
     this.clients = options.addresses.map(connect);
@@ -54,7 +56,7 @@ export class Producer {
 
   private async lane(lane: number): Promise<void> {
     let target = lane % this.clients.length;
-    for (let seq = 0; seq < this.options.perKey && !this.stopped; seq++) {
+    for (let seq = 0; (seq < this.options.perKey || !this.mayEnd()) && !this.stopped; seq++) {
       const body = this.options.record?.(lane, seq) ?? { key: Buffer.from(`k${lane}`), value: Buffer.from(`k${lane}:${seq}`) };
       for (;;) {
         if (this.stopped) return;

@@ -33,6 +33,8 @@ export interface VerifyPlan {
   /** Gateways the producer, the watch and each member use (member i prefers addresses[i % n]). */
   addresses: string[];
   members?: number;
+  /** Gateways member `id` uses, when not the rotation of `addresses` (e.g. one member behind a fault proxy). */
+  memberAddresses?(id: number): string[];
   ackEvery?: number;
   autoOffsetReset?: 'EARLIEST' | 'LATEST';
   producer?: Partial<Omit<ProducerOptions, 'addresses' | 'topic'>>;
@@ -65,7 +67,7 @@ export async function verify(plan: VerifyPlan): Promise<ScenarioResult> {
     (_, id) =>
       new Member({
         id,
-        addresses: rotate(id),
+        addresses: plan.memberAddresses?.(id) ?? rotate(id),
         topic: plan.topic,
         group: plan.group,
         autoOffsetReset: plan.autoOffsetReset,
@@ -80,10 +82,14 @@ export async function verify(plan: VerifyPlan): Promise<ScenarioResult> {
   try {
     members.forEach((m) => m.start());
     watch.start();
+    // Records published after the fault's end too, however long it lasted: recovery is measured on them.
+    let afterFault = Infinity;
+    producer.mayEnd = () => producer.published.length >= afterFault;
     const producing = producer.run();
     await until(() => producer.published.length >= (plan.faultAfter ?? Math.floor(total / 3)), 60_000, 'records published before the fault');
     progress('fault');
     restoredAt = await plan.fault({ members, producer, deliveries });
+    afterFault = producer.published.length + Math.floor(total / 3);
     progress('fault over');
     await producing;
     progress('producer done');
