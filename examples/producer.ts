@@ -1,10 +1,10 @@
 // Publishes a few orders to Sluice.
 //   npx tsx examples/producer.ts            (gateway at localhost:6565)
-//   SLUICE_ADDRESS=host:port SLUICE_TOPIC=orders SLUICE_COUNT=100 npx tsx examples/producer.ts
+//   SLUICE_ADDRESS=host:port SLUICE_TOPIC=example-orders SLUICE_COUNT=100 npx tsx examples/producer.ts
 import { connect } from 'sluice/client';
 
 const address = process.env.SLUICE_ADDRESS ?? 'localhost:6565';
-const topic = process.env.SLUICE_TOPIC ?? 'orders';
+const topic = process.env.SLUICE_TOPIC ?? 'example-orders';
 const count = Number(process.env.SLUICE_COUNT ?? 10);
 
 const client = connect(address);

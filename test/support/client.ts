@@ -45,7 +45,7 @@ export class TestClient {
   constructor(
     readonly address: string,
     credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
-    options: grpc.ChannelOptions = {},
+    options: grpc.ClientOptions = {},
   ) {
     this.raw = new ServiceClient.github.bsideup.liiklus.LiiklusService(address, credentials, options) as never;
   }
