@@ -71,6 +71,7 @@ export function check(input: CheckInput): ScenarioResult {
   }
   const lastOfKey = new Map<string, Published>();
   for (const p of [...input.published].sort((a, b) => a.seq - b.seq)) {
+    if (p.key === '') continue;
     const before = lastOfKey.get(p.key);
     if (before && (before.partition !== p.partition || before.offset >= p.offset)) orderViolations++;
     lastOfKey.set(p.key, p);

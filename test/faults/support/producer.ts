@@ -3,6 +3,7 @@ import { connect, sleep, unary } from './rpc.ts';
 
 /** One record the gateway confirmed (Publish returned OK). */
 export interface Published {
+  /** The record's key ('' for none: such records spread over partitions, no order among them). */
   key: string;
   seq: number;
   partition: number;
@@ -62,7 +63,7 @@ export class Producer {
         if (this.stopped) return;
         try {
           const reply = await unary<{ partition: number; offset: string }>(this.clients[target]!, 'Publish', { topic: this.options.topic, ...body }, 5_000);
-          this.published.push({ key: `k${lane}`, seq, partition: reply.partition, offset: BigInt(reply.offset), at: performance.now() });
+          this.published.push({ key: body.key.toString('latin1'), seq, partition: reply.partition, offset: BigInt(reply.offset), at: performance.now() });
           break;
         } catch {
           this.failedAttempts++;
