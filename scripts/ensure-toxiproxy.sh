@@ -15,6 +15,7 @@ if [ -x "$BIN" ]; then
   echo "$BIN"
   exit 0
 fi
+command -v go >/dev/null 2>&1 || [ ! -x /usr/local/go/bin/go ] || PATH="/usr/local/go/bin:$PATH"
 command -v go >/dev/null 2>&1 || { echo "Go (1.21+) is required to build Toxiproxy for the fault suite" >&2; exit 1; }
 
 mkdir -p "$DIR"

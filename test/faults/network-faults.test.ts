@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/kafka-broker.mjs';
 import { startKafkaBroker, type KafkaBrokerHandle } from '../support/kafka.ts';
 import { uniqueName } from '../support/records.ts';
@@ -87,6 +87,7 @@ describe('fault suite: network cut and restored (Toxiproxy, Kafka + Redis)', () 
         },
       });
       expectGuarantees(result, logs);
+      expect(result.acksFailed, 'acks failed while Redis was unreachable').toBeGreaterThan(0);
     }, 300_000);
 
     it(`a consumer whose connection drops without a cancel: its partitions go to the other member${suffix}`, async () => {

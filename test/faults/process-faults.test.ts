@@ -4,6 +4,7 @@ import { uniqueName } from '../support/records.ts';
 import { startRedisServer, type RedisServerHandle } from '../support/redis.ts';
 import { expectGuarantees } from './expect.ts';
 import { gatewayEnv, GatewayNode } from './support/cluster.ts';
+import { sleep } from './support/rpc.ts';
 import { SCALE, verify } from './support/verifier.ts';
 
 /**
@@ -95,11 +96,14 @@ describe('fault suite: processes killed and restarted under load (Kafka + Redis)
         ackEvery: 5,
         fault: async () => {
           await redis.kill();
+          // Down long enough for acks (every 5 records) to fail against it.
+          await sleep(2_000);
           await redis.start();
           return performance.now();
         },
       });
       expectGuarantees(result, logs);
+      expect(result.acksFailed, 'acks failed while Redis was unreachable').toBeGreaterThan(0);
     }, 180_000);
 
     it(`broker SIGKILL and restart while streams are open${suffix}`, async () => {

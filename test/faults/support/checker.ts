@@ -23,6 +23,9 @@ export interface ScenarioResult {
   /** From the fault's end until every partition delivered a record published after it; null when not measured. */
   recoveryMs: number | null;
   lostSample: string[];
+  /** Evidence the fault bit: Publish attempts that failed and were retried, acks that failed. */
+  publishRetries: number;
+  acksFailed: number;
 }
 
 export interface CheckInput {
@@ -34,6 +37,8 @@ export interface CheckInput {
   logStart?: ReadonlyMap<number, bigint>;
   /** performance.now() at the fault's end (restart done, link restored). */
   restoredAt?: number;
+  publishRetries?: number;
+  acksFailed?: number;
 }
 
 const at = (partition: number, offset: bigint) => `${partition}:${offset}`;
@@ -89,6 +94,8 @@ export function check(input: CheckInput): ScenarioResult {
     skippedInStream,
     recoveryMs: input.restoredAt === undefined ? null : recovery(input.published, deliveredAt, input.restoredAt),
     lostSample: lost.slice(0, 10),
+    publishRetries: input.publishRetries ?? 0,
+    acksFailed: input.acksFailed ?? 0,
   };
 }
 

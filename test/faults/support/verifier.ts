@@ -108,7 +108,10 @@ export async function verify(plan: VerifyPlan): Promise<ScenarioResult> {
     progress('settled');
     // A last round of acks and position polls after the group caught up.
     await sleep(500);
-    const result = check({ scenario: plan.scenario, published: producer.published, deliveries, movedBack: watch.movedBack, logStart, restoredAt });
+    const result = check({ scenario: plan.scenario, published: producer.published, deliveries, movedBack: watch.movedBack, logStart, restoredAt,
+      publishRetries: producer.failedAttempts,
+      acksFailed: members.reduce((sum, m) => sum + m.acksFailed, 0),
+    });
     report(result);
     return result;
   } finally {
@@ -132,5 +135,5 @@ const RESULTS = process.env.FAULTS_RESULTS ?? join(ROOT, '.cache', 'faults', 're
 function report(result: ScenarioResult): void {
   mkdirSync(dirname(RESULTS), { recursive: true });
   appendFileSync(RESULTS, JSON.stringify({ ...result, long: LONG, when: new Date().toISOString() }) + '\n');
-  console.log(`${formatRow(result)}  order violations ${result.orderViolations}, skipped in stream ${result.skippedInStream}, deleted ${result.deleted}${result.lost ? `, lost e.g. ${result.lostSample.join(', ')}` : ''}`);
+  console.log(`${formatRow(result)}  order violations ${result.orderViolations}, publish retries ${result.publishRetries}, acks failed ${result.acksFailed}, skipped in stream ${result.skippedInStream}, deleted ${result.deleted}${result.lost ? `, lost e.g. ${result.lostSample.join(', ')}` : ''}`);
 }
