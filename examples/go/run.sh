@@ -2,7 +2,8 @@
 # Runs the producer or the consumer: examples/go/run.sh producer|consumer
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-main="${1:?usage: run.sh producer|consumer}"
+main="${1:?usage: run.sh producer|consumer|build}"
 "$here/generate.sh"
-cd "$here" && go build -o "bin/$main" "./cmd/$main"
+cd "$here" && go build -o bin/ ./cmd/...
+[[ "$main" == build ]] && exit 0
 exec "$here/bin/$main"

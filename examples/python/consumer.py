@@ -125,6 +125,7 @@ def consume(client):
     stopper.start()
     try:
         for reply in subscription:
+            log(f"assigned partition={reply.assignment.partition}")
             receiver = PartitionReceiver(client, reply.assignment)
             receivers.append(receiver)
             receiver.start()

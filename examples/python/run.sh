@@ -16,4 +16,5 @@ if [[ ! -f "$gen/LiiklusService_pb2_grpc.py" || "$proto" -nt "$gen/LiiklusServic
   mkdir -p "$gen"
   "$venv/bin/python" -m grpc_tools.protoc -I "$here/../../proto" --python_out="$gen" --grpc_python_out="$gen" "$proto"
 fi
-exec env PYTHONPATH="$gen${PYTHONPATH:+:$PYTHONPATH}" "$venv/bin/python" -u "$here/${1:?usage: run.sh producer|consumer}.py"
+[[ "$1" == build ]] && exit 0
+exec env PYTHONPATH="$gen${PYTHONPATH:+:$PYTHONPATH}" "$venv/bin/python" -u "$here/${1:?usage: run.sh producer|consumer|build}.py"

@@ -132,6 +132,7 @@ func consumeOnce(stopping context.Context, stop func(), client pb.LiiklusService
 			return err
 		}
 		assignment := reply.GetAssignment()
+		say("assigned partition=%d", assignment.GetPartition())
 		receivers.Add(1)
 		go func() {
 			defer receivers.Done()

@@ -53,7 +53,8 @@ public final class Consumer {
     Thread hook = new Thread(() -> {
       stopping.countDown();
       try {
-        done.await(15, TimeUnit.SECONDS); // let main ack what was processed
+        // Let main ack what was processed; then exit 0 (a stop asked for is no failure; the JVM would say 143).
+        if (done.await(15, TimeUnit.SECONDS)) Runtime.getRuntime().halt(0);
       } catch (InterruptedException ignored) {
         Thread.currentThread().interrupt();
       }
@@ -103,7 +104,9 @@ public final class Consumer {
       subscription.run(() -> {
         Iterator<SubscribeReply> replies = client.subscribe(SubscribeRequest.newBuilder().setTopic(TOPIC).setGroup(GROUP).build());
         while (replies.hasNext()) {
-          PartitionReceiver receiver = new PartitionReceiver(replies.next().getAssignment());
+          Assignment assignment = replies.next().getAssignment();
+          log("assigned partition=" + assignment.getPartition());
+          PartitionReceiver receiver = new PartitionReceiver(assignment);
           receivers.add(receiver);
           receiver.start();
         }
