@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { startSluice, type RunningSluice } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { describeStartup } from './startup-log.ts';
 
 /** Starts the gateway from the environment; stops it gracefully on SIGTERM / SIGINT. */
 export async function main(env: Readonly<Record<string, string | undefined>> = process.env): Promise<void> {
@@ -32,10 +33,8 @@ export async function main(env: Readonly<Record<string, string | undefined>> = p
     logger.fatal({ err }, 'failed to start');
     process.exit(1);
   }
-  logger.info(
-    { host: config.gateway.GRPC_HOST, port: sluice.port, records: config.gateway.RECORDS_STORE, positions: config.gateway.POSITIONS_STORE },
-    `sluice listening on ${config.gateway.GRPC_HOST}:${sluice.port}`,
-  );
+  const startup = describeStartup(config.gateway, sluice);
+  logger.info(startup.fields, startup.message);
   signals.started(sluice);
 }
 

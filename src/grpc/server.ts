@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
+import type { Observable } from 'rxjs';
 import type { Gateway } from '../gateway/index.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { receiveHandler } from './handlers/receive.ts';
@@ -10,6 +11,9 @@ import { unaryHandlers } from './handlers/unary.ts';
 import { liiklusService, loadPackageDefinition, SERVICE_NAME } from './proto.ts';
 import { addReflection } from './reflection.ts';
 import { serverCredentials, type TlsFiles } from './credentials.ts';
+import { Guard, type GuardOptions } from './guard.ts';
+import { InternalTopics } from '../auth/index.ts';
+import { publicServicesInterceptor } from './public-services.ts';
 
 export interface ServerLimits {
   /** Largest message accepted or sent. */
@@ -44,9 +48,22 @@ export async function startServer(options: {
   port: number;
   limits?: Partial<ServerLimits>;
   tls?: TlsFiles;
+  /** Readiness (stores reachable) for the gRPC health service: SERVING while true. */
+  readiness?: Observable<boolean>;
+  /** Access control (src/grpc/guard.ts); without it only internal topics are refused. */
+  access?: Omit<GuardOptions, 'session'>;
 }): Promise<SluiceServer> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const shutdown = new AbortController();
+  // Every open stream listens for shutdown: thousands of listeners are expected.
+  setMaxListeners(0, shutdown.signal);
+  const context = { gateway: options.gateway, logger: options.logger, shutdown: shutdown.signal, metrics: options.metrics };
+  const guard = new Guard(
+    { internalTopics: new InternalTopics(), ...options.access, session: (id) => options.gateway.sessionView(id) },
+    context,
+  );
   const server = new grpc.Server({
+    interceptors: guard.currentPolicy === undefined ? [] : [publicServicesInterceptor(guard)],
     'grpc.max_receive_message_length': limits.maxMessageBytes,
     'grpc.max_send_message_length': limits.maxMessageBytes,
     'grpc-node.max_session_memory': limits.maxSessionMemoryMiB,
@@ -57,19 +74,23 @@ export async function startServer(options: {
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
-  const shutdown = new AbortController();
-  // Every open stream listens for shutdown: thousands of listeners are expected.
-  setMaxListeners(0, shutdown.signal);
-  const context = { gateway: options.gateway, logger: options.logger, shutdown: shutdown.signal, metrics: options.metrics };
 
   const definition = loadPackageDefinition();
-  server.addService(liiklusService(definition), {
-    ...unaryHandlers(context),
-    Subscribe: subscribeHandler(context),
-    Receive: receiveHandler(context),
-  });
+  server.addService(
+    liiklusService(definition),
+    guard.wrap({
+      ...unaryHandlers(context),
+      Subscribe: subscribeHandler(context),
+      Receive: receiveHandler(context),
+    }),
+  );
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
+  const setHealth = (status: 'SERVING' | 'NOT_SERVING') => {
+    health.setStatus('', status);
+    health.setStatus(SERVICE_NAME, status);
+  };
+  const readiness = options.readiness?.subscribe((ready) => setHealth(ready ? 'SERVING' : 'NOT_SERVING'));
   addReflection(server);
 
   const port = await new Promise<number>((resolve, reject) => {
@@ -82,8 +103,11 @@ export async function startServer(options: {
     port,
     shutdown(graceMs) {
       stopping ??= (async () => {
+        readiness?.unsubscribe();
+        setHealth('NOT_SERVING');
         health.setStatus('', 'NOT_SERVING');
         health.setStatus(SERVICE_NAME, 'NOT_SERVING');
+        guard.close();
         options.gateway.beginShutdown();
         shutdown.abort();
         const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
