@@ -41,7 +41,7 @@ describe('grpcurl through server reflection', () => {
 
     const service = await run(grpcurl, ['-plaintext', gateway.address, 'describe', SERVICE]);
     expect(service.code).toBe(0);
-    for (const rpc of ['Publish', 'Subscribe', 'Receive', 'Ack', 'GetOffsets', 'GetEndOffsets']) expect(service.stdout).toMatch(new RegExp(`rpc ${rpc} \\(`));
+    for (const rpc of ['Publish', 'Subscribe', 'Receive', 'Ack', 'GetOffsets', 'GetEndOffsets', 'ReceiveBatch', 'PublishBatch']) expect(service.stdout).toMatch(new RegExp(`rpc ${rpc} \\(`));
 
     const subscribe = await run(grpcurl, ['-plaintext', gateway.address, 'describe', 'com.github.bsideup.liiklus.SubscribeRequest']);
     expect(subscribe.stdout).toMatch(/uint32 group_version = 4;/);
