@@ -199,8 +199,10 @@ describe('Python, Go and Java clients against each other (Kafka + Redis)', () =>
     // Everything processed was acked: the group's positions are the end offsets.
     const [acked, end] = await Promise.all([gateway.client.getOffsets({ topic, group }), gateway.client.getEndOffsets({ topic })]);
     expect(acked.offsets).toEqual(end.offsets);
+    const fellBack = [pythonDone, goDone, javaDone].filter((done) => done.stdout.includes('ReceiveBatch is UNIMPLEMENTED')).length;
     console.info(
-      `polyglot: ${published.size} records from 3 producers, ${deliveries.length} deliveries ` +
+      `polyglot: consumers read with ${fellBack === 0 ? 'ReceiveBatch' : `Receive (${fellBack} of 3 found ReceiveBatch UNIMPLEMENTED)`}; ` +
+        `${published.size} records from 3 producers, ${deliveries.length} deliveries ` +
         `(python ${deliveries.filter((d) => d.consumer === 'python').length}, go ${deliveries.filter((d) => d.consumer === 'go').length}, ` +
         `java ${deliveries.filter((d) => d.consumer === 'java').length}), ${replays.length} replayed at handovers, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );

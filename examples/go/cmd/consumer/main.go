@@ -41,6 +41,8 @@ var (
 	maxCount = int64(envInt("SLUICE_MAX", 0))
 	ackEvery = envInt("SLUICE_ACK_EVERY", 100)
 	ackAfter = time.Duration(envInt("SLUICE_ACK_MS", 1000)) * time.Millisecond
+	// Records per ReceiveBatch reply; 0: per-record Receive. Cleared when the gateway lacks ReceiveBatch.
+	batchSize atomic.Int64
 
 	handled, claimed atomic.Int64
 	out              sync.Mutex
@@ -68,6 +70,7 @@ func say(format string, args ...any) {
 }
 
 func main() {
+	batchSize.Store(int64(envInt("SLUICE_BATCH", 500)))
 	conn, err := grpc.NewClient(env("SLUICE_ADDRESS", "localhost:6565"), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		log.Fatal(err)
@@ -152,34 +155,79 @@ type receiver struct {
 	firstUnackedAt time.Time
 }
 
+// records returns the partition's next records: ReceiveBatch (a Sluice
+// addition) where the gateway has it, else Receive, one record per call.
+func (r *receiver) records(ctx context.Context) (func() ([]*pb.ReceiveReply, error), error) {
+	request := &pb.ReceiveRequest{Assignment: r.assignment}
+	if size := batchSize.Load(); size > 0 {
+		stream, err := r.client.ReceiveBatch(ctx, &pb.ReceiveBatchRequest{Request: request, MaxRecords: uint32(size)})
+		if err != nil {
+			return nil, err
+		}
+		first, err := stream.Recv()
+		if status.Code(err) != codes.Unimplemented {
+			pending := first
+			return func() ([]*pb.ReceiveReply, error) {
+				if pending != nil || err != nil {
+					batch, e := pending, err
+					pending, err = nil, nil
+					if e != nil {
+						return nil, e
+					}
+					return batch.GetReplies(), nil
+				}
+				batch, e := stream.Recv()
+				return batch.GetReplies(), e
+			}, nil
+		}
+		// Answered before any record: nothing was delivered.
+		if batchSize.Swap(0) > 0 {
+			say("ReceiveBatch is UNIMPLEMENTED on this gateway: using Receive")
+		}
+	}
+	stream, err := r.client.Receive(ctx, request)
+	if err != nil {
+		return nil, err
+	}
+	return func() ([]*pb.ReceiveReply, error) {
+		reply, err := stream.Recv()
+		if err != nil {
+			return nil, err
+		}
+		return []*pb.ReceiveReply{reply}, nil
+	}, nil
+}
+
 func (r *receiver) run(ctx context.Context) {
 	partition := r.assignment.GetPartition()
-	stream, err := r.client.Receive(ctx, &pb.ReceiveRequest{Assignment: r.assignment})
 	done := make(chan struct{})
 	defer func() {
 		close(done)
 		r.flush("end") // revoked, subscription over, or stopping: ack what was processed
 	}()
+	next, err := r.records(ctx)
 	if err != nil {
 		return
 	}
 	go r.tick(done)
 	for {
-		reply, err := stream.Recv()
+		replies, err := next()
 		if err != nil {
 			if !errors.Is(err, io.EOF) && status.Code(err) != codes.Canceled {
 				say("receive partition=%d ended: %v", partition, err)
 			}
 			return
 		}
-		if ctx.Err() != nil || (maxCount > 0 && claimed.Add(1) > maxCount) {
-			return // not processed: the group gets it again
+		for _, reply := range replies {
+			if ctx.Err() != nil || (maxCount > 0 && claimed.Add(1) > maxCount) {
+				return // not processed: the group gets it again
+			}
+			process(partition, reply.GetRecord())
+			if maxCount > 0 && handled.Load() >= maxCount {
+				r.stop()
+			}
+			r.note(reply.GetRecord().GetOffset())
 		}
-		process(partition, reply.GetRecord())
-		if maxCount > 0 && handled.Load() >= maxCount {
-			r.stop()
-		}
-		r.note(reply.GetRecord().GetOffset())
 	}
 }
 
