@@ -1,15 +1,14 @@
 import { Command, Option } from 'commander';
-import { connect, type PartitionStream, type Subscription } from '../client/index.ts';
+import { type PartitionStream, type Subscription } from '../client/index.ts';
 import { formatRecord, type RecordFormat } from './format.ts';
-import { addressOption, describe, parseCount } from './shared.ts';
+import { addressOption, connectWith, describe, parseCount, type ConnectionFlags } from './shared.ts';
 
-interface ConsumeFlags {
+interface ConsumeFlags extends ConnectionFlags {
   group: string;
   groupVersion: number;
   from: 'earliest' | 'latest';
   format: RecordFormat;
   max?: number;
-  address: string;
 }
 
 export function consumeCommand(): Command {
@@ -23,7 +22,7 @@ export function consumeCommand(): Command {
     .option('-n, --max <n>', 'exit after printing this many records', parseCount('--max', 1))
     .addOption(addressOption())
     .action(async (topic: string, flags: ConsumeFlags) => {
-      const client = connect(flags.address);
+      const client = connectWith(flags);
       try {
         // Fails fast (and names the problem) when the gateway is unreachable or the topic invalid.
         await client.getEndOffsets(topic);
