@@ -4,15 +4,28 @@ import type { LoadedConfig } from './config.ts';
 import { Gateway } from './gateway/index.ts';
 import { startServer, type SluiceServer } from './grpc/server.ts';
 import { InternalTopics, loadSecurityPolicy, parsePatternList, securityPolicyUpdates } from './auth/index.ts';
-import { serveMetrics } from './metrics/http.ts';
+import { serveAdmin, type AdminServer, type Route } from './admin/server.ts';
+import { healthRoutes } from './admin/health-routes.ts';
+import { Dashboard } from './admin/dashboard.ts';
+import { DashboardView } from './admin/dashboard-state.ts';
+import { HealthMonitor } from './health/monitor.ts';
+import { hostname } from 'node:os';
+import { LagReader } from './metrics/lag.ts';
 import { Metrics } from './metrics/metrics.ts';
+import { logUnhandledRxjsErrors } from './rxjs-errors.ts';
+import { VERSION } from './version.ts';
 import { createPositionsStore, createRecordsStore } from './stores.ts';
 
 export interface RunningSluice {
   readonly port: number;
-  /** The metrics port, when METRICS_PORT is set. */
+  /** The admin port (metrics, health, dashboard), when METRICS_PORT is set. */
   readonly metricsPort: number | undefined;
   readonly gateway: Gateway;
+  readonly health: HealthMonitor;
+  /** Positions, end offsets and lag, read from the stores at most once per METRICS_CACHE_TTL_MS. */
+  readonly lag: LagReader;
+  /** The stores in use: plugin name and address (no passwords). */
+  readonly stores: Record<'records' | 'positions', { name: string; address: string }>;
   readonly server: SluiceServer;
   /** Graceful stop: see SluiceServer.shutdown. */
   stop(): Promise<void>;
@@ -24,6 +37,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   // Read before any store connects: a bad security file stops the start at once.
   const securityFile = settings.SECURITY_FILE;
   const policy = securityFile === undefined ? undefined : loadSecurityPolicy(securityFile);
+  logUnhandledRxjsErrors(logger);
   const records = await createRecordsStore(settings.RECORDS_STORE, raw, logger);
   let positions;
   try {
@@ -32,13 +46,34 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     await records.close();
     throw err;
   }
-  const gateway = new Gateway(records, positions, logger.child({ component: 'gateway' }));
-  const metrics = new Metrics(gateway);
+  const gateway = new Gateway(records, positions, logger.child({ component: 'gateway' }), { maxTrackedPartitions: settings.METRICS_MAX_SERIES });
+  const health = new HealthMonitor(
+    { records, positions },
+    { intervalMs: settings.HEALTH_INTERVAL_MS, timeoutMs: settings.HEALTH_TIMEOUT_MS },
+    logger.child({ component: 'health' }),
+  );
+  const lag = new LagReader(gateway, records, positions, { ttlMs: settings.METRICS_CACHE_TTL_MS, maxRows: settings.METRICS_MAX_SERIES });
+  const metrics = new Metrics(gateway, {
+    lag,
+    health,
+    maxSeries: settings.METRICS_MAX_SERIES,
+    build: { version: VERSION, recordsStore: settings.RECORDS_STORE, positionsStore: settings.POSITIONS_STORE },
+  });
   let server: SluiceServer;
-  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  let metricsServer: AdminServer | undefined;
+  let dashboard: Dashboard | undefined;
+  // Looked up per request: the dashboard's routes join once the gRPC port (part of the gateway's id) is known.
+  const routes: Record<string, Route> = {
+    '/metrics': async (_request, response) => {
+      const body = await metrics.registry.metrics();
+      response.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
+    },
+    ...healthRoutes(health),
+  };
   try {
-    if (settings.METRICS_PORT !== undefined) metricsServer = await serveMetrics(metrics.registry, settings.METRICS_HOST, settings.METRICS_PORT);
+    if (settings.METRICS_PORT !== undefined) metricsServer = await serveAdmin(routes, settings.METRICS_HOST, settings.METRICS_PORT);
     server = await startServer({
+      readiness: health.readiness,
       gateway,
       metrics,
       logger: logger.child({ component: 'grpc' }),
@@ -60,17 +95,35 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
       },
     });
   } catch (err) {
+    health.stop();
     await metricsServer?.close();
     await gateway.close();
     throw err;
+  }
+  health.start();
+  if (settings.DASHBOARD_ENABLED) {
+    const view = new DashboardView({ id: `${hostname()}:${server.port}`, version: VERSION, gateway, positions, lag, health, errors: metrics.recentErrors });
+    dashboard = new Dashboard(view, positions, { refreshMs: settings.DASHBOARD_REFRESH_MS, reportMs: 2_000 }, logger.child({ component: 'dashboard' }));
+    Object.assign(routes, dashboard.routes());
+    dashboard.start();
   }
   return {
     port: server.port,
     metricsPort: metricsServer?.port,
     gateway,
+    health,
+    lag,
+    stores: {
+      records: { name: settings.RECORDS_STORE, address: records.address ?? 'unknown' },
+      positions: { name: settings.POSITIONS_STORE, address: positions.address ?? 'unknown' },
+    },
     server,
     stop: async () => {
+      // Not ready first, so that load balancers stop sending work while open calls drain.
+      health.beginShutdown();
+      dashboard?.stop();
       await server.shutdown(settings.SHUTDOWN_GRACE_MS);
+      health.stop();
       await metricsServer?.close();
     },
   };

@@ -26,6 +26,17 @@ const Schema = z.object({
   SECURITY_FILE: z.string().min(1).optional(),
   /** Comma-separated patterns of internal (`__`) topics clients may still use; none by default. */
   INTERNAL_TOPICS_ALLOWED: z.string().default(''),
+  /** Store reachability probes behind /readyz and the gRPC health service (docs/operations.md). */
+  HEALTH_INTERVAL_MS: z.coerce.number().int('must be an integer').min(50).max(600_000).default(2_000),
+  HEALTH_TIMEOUT_MS: z.coerce.number().int('must be an integer').min(10).max(600_000).default(2_000),
+  /** Most (topic, group, version, partition) label sets the lag metrics export; the rest are counted as dropped. */
+  METRICS_MAX_SERIES: z.coerce.number().int('must be an integer').min(1).max(1_000_000).default(2_000),
+  /** Lag figures (positions and end offsets) are read from the stores at most once per this. */
+  METRICS_CACHE_TTL_MS: z.coerce.number().int('must be an integer').min(0).max(600_000).default(5_000),
+  /** The live dashboard at /dashboard on the admin port (METRICS_PORT); read-only. */
+  DASHBOARD_ENABLED: z.enum(['true', 'false'], 'must be true or false').default('false').transform((value) => value === 'true'),
+  /** How often open dashboard pages get a new state. */
+  DASHBOARD_REFRESH_MS: z.coerce.number().int('must be an integer').min(100).max(60_000).default(1_000),
 });
 
 export type GatewayConfig = z.infer<typeof Schema>;
@@ -63,6 +74,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const { GRPC_TLS_CERT_FILE: cert, GRPC_TLS_KEY_FILE: key, GRPC_TLS_CLIENT_CA_FILE: clientCa } = parsed.data;
   if ((cert === undefined) !== (key === undefined)) {
     throw new ConfigError(cert === undefined ? 'GRPC_TLS_CERT_FILE' : 'GRPC_TLS_KEY_FILE', 'TLS needs both GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE');
+  }
+  if (parsed.data.DASHBOARD_ENABLED && parsed.data.METRICS_PORT === undefined) {
+    throw new ConfigError('DASHBOARD_ENABLED', 'the dashboard is served on the admin port: set METRICS_PORT too');
   }
   if (clientCa !== undefined && cert === undefined) throw new ConfigError('GRPC_TLS_CLIENT_CA_FILE', 'needs GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE');
   return { gateway: parsed.data, raw: present };

@@ -19,11 +19,14 @@ export class KafkaRecordsStore implements RecordsStore {
   private readonly publisher: Publisher;
   private readonly members = new Set<KafkaGroupMember>();
   private closing: Promise<void> | undefined;
+  /** The bootstrap servers (KAFKA_BOOTSTRAP_SERVERS holds no credentials). */
+  readonly address: string;
 
   constructor(
     readonly config: KafkaRecordsConfig,
     private readonly logger: Logger,
   ) {
+    this.address = config.brokers.join(',');
     this.topics = new TopicAdmin(createKafkaClient(config, logger, 'admin'), config, logger);
     this.publisher = new Publisher(createKafkaClient(config, logger, 'producer'), this.topics, logger);
   }
@@ -68,6 +71,12 @@ export class KafkaRecordsStore implements RecordsStore {
       if (high > 0n) result.set(partition, high - 1n);
     }
     return new Map([...result].sort(([a], [b]) => a - b));
+  }
+
+  /** Reads the cluster's metadata (describeCluster) over the shared admin client. */
+  async ping(): Promise<void> {
+    this.ensureOpen();
+    await this.topics.check();
   }
 
   close(): Promise<void> {

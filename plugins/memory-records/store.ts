@@ -20,6 +20,7 @@ export class MemoryRecordsStore implements RecordsStore {
   private readonly members = new Set<{ group: ConsumerGroup; member: GroupMember }>();
   private roundRobin = 0;
   private closed = false;
+  readonly address = 'in-process (not durable)';
 
   constructor(readonly partitionsPerTopic: number) {}
 
@@ -77,6 +78,11 @@ export class MemoryRecordsStore implements RecordsStore {
       if (log.endOffset > 0n) result.set(partition, log.endOffset - 1n);
     });
     return result;
+  }
+
+  /** Always reachable while open: it lives in this process. */
+  async ping(): Promise<void> {
+    this.ensureOpen();
   }
 
   async close(): Promise<void> {

@@ -33,7 +33,7 @@ export function offsetsCommand(): Command {
   return new Command('offsets')
     .description("show a group's acked position, the end offset and the lag of each partition")
     .argument('<topic>', 'topic')
-    .requiredOption('-g, --group <group>', 'consumer group')
+    .requiredOption('-g, --group <group>', 'consumer group (required)')
     .option('--group-version <n>', 'group version', parseCount('--group-version'), 0)
     .addOption(addressOption())
     .action(async (topic: string, flags: OffsetsFlags) => {

@@ -1,9 +1,18 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { connect, SluiceClientError, type ConnectOptions, type SluiceClient } from '../client/index.ts';
 
-export const DEFAULT_ADDRESS = 'localhost:6565';
+export const DEFAULT_PORT = 6565;
+export const DEFAULT_ADDRESS = `localhost:${DEFAULT_PORT}`;
 
-export const addressOption = () => new Option('-a, --address <host:port>', 'gateway address').default(DEFAULT_ADDRESS);
+export const addressOption = () =>
+  new Option('-a, --address <host[:port]>', `gateway address (port ${DEFAULT_PORT} when left out)`).default(DEFAULT_ADDRESS).argParser(withDefaultPort);
+
+/** `localhost` → `localhost:6565` (grpc-js would otherwise pick 443); `[::1]` → `[::1]:6565`; a URI scheme is left alone. */
+export function withDefaultPort(address: string): string {
+  if (/^[a-z][a-z0-9+.-]*:(?!\d+$)/i.test(address) && !address.startsWith('[')) return address;
+  if (/^\[.*\]:\d+$/.test(address) || /^[^:[\]]+:\d+$/.test(address)) return address;
+  return `${address}:${DEFAULT_PORT}`;
+}
 
 /** How the CLI reaches the gateway: address, token and TLS. */
 export interface ConnectionFlags {
@@ -79,8 +88,21 @@ export async function withClient<T>(flags: ConnectionFlags, work: (client: Sluic
 
 export function describe(err: unknown, address: string): Error {
   if (!(err instanceof SluiceClientError)) return err instanceof Error ? err : new Error(String(err));
-  if (err.unavailable) return new CliError(`cannot reach the gateway at ${address} (${reason(err.details)})`);
-  return new CliError(`${err.operation} failed (${err.codeName}): ${err.details}`);
+  return new CliError(explain(err, address));
+}
+
+/** grpc-js's own words for a connection that failed or broke, as opposed to an UNAVAILABLE the gateway sent. */
+const CONNECTION_FAILURE = /No connection established|Connection dropped|failed to connect|Name resolution failed|ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND|Received RST_STREAM/i;
+
+/**
+ * One readable sentence for a failed call. UNAVAILABLE has two causes a user
+ * acts on differently: the gateway cannot be reached (is it running? right
+ * address?), or it answered that it cannot serve now (a store is down: retry).
+ */
+export function explain(err: SluiceClientError, address: string): string {
+  if (!err.unavailable) return `${err.operation} failed (${err.codeName}): ${err.details}`;
+  if (CONNECTION_FAILURE.test(err.details)) return `cannot reach the gateway at ${address} (${reason(err.details)})`;
+  return `the gateway at ${address} is unavailable: ${err.details}`;
 }
 
 /** grpc-js's "No connection established. Last error: Error: connect ECONNREFUSED ...": the last error alone. */

@@ -121,4 +121,6 @@ export type SubscriptionEvent =
   | { type: 'acked'; partition: number; offset: bigint; reason: AckReason }
   | { type: 'ack-failed'; partition: number; offset: bigint; reason: AckReason; error: Error }
   | { type: 'disconnected'; error: SluiceClientError; attempt: number; retryInMs: number }
+  /** A partition's Receive ended with UNAVAILABLE or CANCELLED while the Subscribe lives: it is opened again in retryInMs. */
+  | { type: 'receive-interrupted'; partition: number; sessionId: string; error: SluiceClientError; attempt: number; retryInMs: number }
   | { type: 'closed' };

@@ -51,6 +51,8 @@ export interface AckRequestMessage {
 export interface ReceiveRequestMessage {
   assignment: AssignmentMessage;
   format: 'BINARY' | 'LIIKLUS_EVENT';
+  /** Records at or below it are skipped by the gateway; '0' skips none. */
+  lastKnownOffset?: string;
 }
 
 export interface RecordMessage {

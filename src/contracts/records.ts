@@ -73,6 +73,14 @@ export interface PartitionSource {
    * the store fails.
    */
   records(signal: AbortSignal): AsyncIterable<StoredRecord>;
+  /**
+   * The same records as `records()`, in the same order and with the same
+   * rules (start, one reader, end, errors), in arrays: each array holds the
+   * records already available when it is pulled, at least one, in offset
+   * order. The store never waits to fill an array; it waits only when it has
+   * nothing at all. The hot path of the gateway: one await per batch, not per record.
+   */
+  batches(signal: AbortSignal): AsyncIterable<readonly StoredRecord[]>;
 }
 
 /** One member of a consumer group. */
@@ -96,6 +104,14 @@ export interface RecordsStore {
   subscribe(options: SubscribeOptions): Subscription;
   /** Partition -> offset of the last record written; partitions never written may be absent. */
   getEndOffsets(topic: string): Promise<ReadonlyMap<number, bigint>>;
+  /**
+   * A cheap reachability probe for health checks (Kafka: cluster metadata):
+   * resolves when the store answers, throws UnavailableError when it does not.
+   * Optional: a store without it is taken as reachable. The caller bounds its time.
+   */
+  ping?(): Promise<void>;
+  /** Where the store lives, for logs and the dashboard (e.g. `redis://host:6379/0`); never holds a password. */
+  readonly address?: string;
   /** Releases connections; open subscriptions end. Idempotent. */
   close(): Promise<void>;
 }

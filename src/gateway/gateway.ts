@@ -6,11 +6,13 @@ import {
   isSluiceError,
   NotFoundError,
   UnavailableError,
+  type GroupId,
   type PartitionPositions,
   type PositionsStore,
   type PublishResult,
   type RecordsStore,
 } from '../contracts/index.ts';
+import { ActivityLog } from './activity.ts';
 import { resolveGroupId } from './group-id.ts';
 import { InFlight } from './in-flight.ts';
 import { nextOffsets, replayWatermark, subscriptionPositions } from './positions.ts';
@@ -36,12 +38,28 @@ export interface SubscriptionHandle {
   close(): Promise<void>;
 }
 
+export interface GatewayOptions {
+  /** Most (topic, group version, partition) entries kept in the activity log. Default 10 000. */
+  maxTrackedPartitions?: number;
+}
+
+/** A live session, as operators see it. */
+export interface SessionView {
+  id: string;
+  topic: string;
+  group: GroupId;
+  partitions: number[];
+  openedAt: number;
+}
+
 /**
  * The gateway's use cases, independent of any transport or store: sessions,
  * assignments, positions, replay flags and acks.
  */
 export class Gateway {
   readonly stats = new StreamStats();
+  /** Records delivered and acks per partition, for metrics and the dashboard. */
+  readonly activity: ActivityLog;
   private readonly sessions = new SessionRegistry();
   private readonly acks = new InFlight();
   private readonly stopping = new AbortController();
@@ -50,7 +68,9 @@ export class Gateway {
     private readonly records: RecordsStore,
     private readonly positions: PositionsStore,
     private readonly logger: Logger,
+    options: GatewayOptions = {},
   ) {
+    this.activity = new ActivityLog(options.maxTrackedPartitions ?? 10_000);
     // Every open stream listens for shutdown: thousands of listeners are expected.
     setMaxListeners(0, this.stopping.signal);
   }
@@ -60,9 +80,14 @@ export class Gateway {
   }
 
   /** Topic, group name and owner of a live session; undefined when there is none. */
-  sessionView(sessionId: string): { topic: string; group: string; owner: string | undefined } | undefined {
+  sessionAccess(sessionId: string): { topic: string; group: string; owner: string | undefined } | undefined {
     const session = this.sessions.find(sessionId);
     return session === undefined ? undefined : { topic: session.topic, group: session.group.name, owner: session.owner };
+  }
+
+  /** The open sessions (Subscribe streams) of this gateway and the partitions each holds. */
+  sessionViews(): SessionView[] {
+    return this.sessions.all().map((s) => ({ id: s.id, topic: s.topic, group: s.group, partitions: s.partitions, openedAt: s.openedAt }));
   }
 
   publish(command: PublishCommand): Promise<PublishResult> {
@@ -78,6 +103,8 @@ export class Gateway {
     // Refuse to start without the group's positions: starting from
     // auto_offset_reset instead would silently replay or skip records.
     await this.positionsOrUnavailable(() => subscriptionPositions(this.positions, topic, group), 'cannot start a subscription');
+    // Shutdown may have begun during the read: joining now would leave a member behind.
+    this.ensureServing();
 
     const subscription = this.records.subscribe({
       topic,
@@ -142,7 +169,7 @@ export class Gateway {
     }
     const reader = session.openReader(command.partition);
     const stop = AbortSignal.any([signal, reader.signal, this.stopping.signal]);
-    const stream = this.stats.open(session.id, command.partition);
+    const stream = this.stats.open(session, command.partition);
     try {
       const watermark = await this.positionsOrUnavailable(
         () => replayWatermark(this.positions, session.topic, session.group.name, command.partition),
@@ -151,10 +178,14 @@ export class Gateway {
       for await (const record of source.records(stop)) {
         stream.pulled++;
         if (command.lastKnownOffset > 0n && record.offset <= command.lastKnownOffset) continue;
+        stream.delivered++;
+        stream.inHand = true;
         yield { ...record, replay: record.offset <= watermark };
+        stream.inHand = false;
       }
       if (this.stopping.signal.aborted) throw new UnavailableError('gateway is shutting down; receive again');
     } finally {
+      this.activity.delivered(session.topic, session.group, command.partition, stream.delivered);
       this.stats.close(stream);
       session.closeReader(command.partition, reader);
     }
@@ -164,11 +195,15 @@ export class Gateway {
   ack(command: AckCommand): Promise<void> {
     if (command.kind === 'session') {
       const session = this.sessions.get(command.sessionId);
-      return this.acks.track(this.positions.update(session.topic, session.group, command.partition, command.offset));
+      return this.store(session.topic, session.group, command.partition, command.offset);
     }
     const topic = requireTopic('topic', command.topic);
     const group = resolveGroupId(requireGroup('group', command.group), command.groupVersion);
-    return this.acks.track(this.positions.update(topic, group, command.partition, command.offset));
+    return this.store(topic, group, command.partition, command.offset);
+  }
+
+  private store(topic: string, group: GroupId, partition: number, offset: bigint): Promise<void> {
+    return this.acks.track(this.positions.update(topic, group, partition, offset).then(() => this.activity.acked(topic, group, partition, offset)));
   }
 
   getOffsets(query: OffsetsQuery): Promise<PartitionPositions> {

@@ -1,3 +1,5 @@
-export { Gateway, type SubscriptionHandle } from './gateway.ts';
+export { Gateway, type GatewayOptions, type SessionView, type SubscriptionHandle } from './gateway.ts';
+export type { PartitionActivity } from './activity.ts';
+export type { StreamCounter } from './stream-stats.ts';
 export type * from './types.ts';
 export { resolveGroupId } from './group-id.ts';

@@ -7,6 +7,7 @@ import type { GroupId, PartitionSource, Subscription } from '../contracts/index.
 export class Session {
   private readonly sources = new Map<number, PartitionSource>();
   private readonly readers = new Map<number, AbortController>();
+  readonly openedAt = Date.now();
 
   constructor(
     readonly id: string,

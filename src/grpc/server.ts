@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
+import type { Observable } from 'rxjs';
 import type { Gateway } from '../gateway/index.ts';
 import type { Metrics } from '../metrics/metrics.ts';
 import { receiveHandler } from './handlers/receive.ts';
@@ -49,6 +50,8 @@ export async function startServer(options: {
   tls?: TlsFiles;
   /** Access control (src/grpc/guard.ts); without it only internal topics are refused. */
   access?: Omit<GuardOptions, 'session'>;
+  /** Readiness (stores reachable) for the gRPC health service: SERVING while true. */
+  readiness?: Observable<boolean>;
 }): Promise<SluiceServer> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const shutdown = new AbortController();
@@ -56,7 +59,7 @@ export async function startServer(options: {
   setMaxListeners(0, shutdown.signal);
   const context = { gateway: options.gateway, logger: options.logger, shutdown: shutdown.signal, metrics: options.metrics };
   const guard = new Guard(
-    { internalTopics: new InternalTopics(), ...options.access, session: (id) => options.gateway.sessionView(id) },
+    { internalTopics: new InternalTopics(), ...options.access, session: (id) => options.gateway.sessionAccess(id) },
     context,
   );
   const server = new grpc.Server({
@@ -83,6 +86,11 @@ export async function startServer(options: {
   );
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
+  const setHealth = (status: 'SERVING' | 'NOT_SERVING') => {
+    health.setStatus('', status);
+    health.setStatus(SERVICE_NAME, status);
+  };
+  const readiness = options.readiness?.subscribe((ready) => setHealth(ready ? 'SERVING' : 'NOT_SERVING'));
   addReflection(server);
 
   const port = await new Promise<number>((resolve, reject) => {
@@ -95,9 +103,9 @@ export async function startServer(options: {
     port,
     shutdown(graceMs) {
       stopping ??= (async () => {
-        health.setStatus('', 'NOT_SERVING');
-        health.setStatus(SERVICE_NAME, 'NOT_SERVING');
         guard.close();
+        readiness?.unsubscribe();
+        setHealth('NOT_SERVING');
         options.gateway.beginShutdown();
         shutdown.abort();
         const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));

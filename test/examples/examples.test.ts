@@ -30,10 +30,12 @@ describe('examples (against a real gateway)', () => {
     await gateway?.stop();
   });
 
-  it('the producer publishes orders keyed by customer; the consumer handles each once and acks them all', async () => {
+  it('the producer publishes orders keyed by customer; the consumer handles each once, skips what is not an order, and acks them all', async () => {
     const topic = uniqueName('orders');
     const group = uniqueName('billing');
     const env = { SLUICE_ADDRESS: gateway.address, SLUICE_TOPIC: topic };
+    // What the README's grpcurl tour publishes: not an order. The consumer logs it and moves on.
+    await gateway.client.publish({ topic, value: Buffer.from('hello') });
 
     const produced = await runExample('producer', { ...env, SLUICE_COUNT: '12' });
     expect(produced).toMatchObject({ code: 0, stderr: '' });
@@ -50,6 +52,7 @@ describe('examples (against a real gateway)', () => {
     const handled = out.filter((line) => /^partition \d offset \d+: order \d+ of customer-\d, \d+$/.test(line));
     expect(handled.map((line) => Number(/order (\d+)/.exec(line)![1])).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(out.at(-1)).toBe('handled 12 orders');
+    expect(out).toContainEqual(expect.stringMatching(/^partition \d offset 0: skipped, not an order: "hello"$/));
     expect(out.some((line) => /^acked partition \d up to offset \d+ \(close\)$/.test(line))).toBe(true);
 
     // Every order is acked: the group's positions are the end offsets.

@@ -20,10 +20,9 @@ export function receiveHandler(context: HandlerContext) {
     try {
       const format = toContentFormat(call.request.format);
       const records = context.gateway.receive(toReceiveCommand(call.request), stop);
-      const { recordsSent, backpressureWaits } = context.metrics;
+      const { backpressureWaits } = context.metrics;
       for await (const record of records) {
         if (await writeWithBackpressure(call, toReceiveReply(record, format), stop)) backpressureWaits.inc();
-        recordsSent.inc();
         if (stop.aborted) break;
       }
       if (cancelled.signal.aborted) {
