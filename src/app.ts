@@ -3,7 +3,6 @@ import { createLogger } from './logger.ts';
 import type { LoadedConfig } from './config.ts';
 import { Gateway } from './gateway/index.ts';
 import { startServer, type SluiceServer } from './grpc/server.ts';
-import { InternalTopics, loadSecurityPolicy, parsePatternList, securityPolicyUpdates } from './auth/index.ts';
 import { serveAdmin, type AdminServer, type Route } from './admin/server.ts';
 import { healthRoutes } from './admin/health-routes.ts';
 import { Dashboard } from './admin/dashboard.ts';
@@ -11,6 +10,7 @@ import { DashboardView } from './admin/dashboard-state.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { hostname } from 'node:os';
 import { LagReader } from './metrics/lag.ts';
+import { InternalTopics, loadSecurityPolicy, parsePatternList, securityPolicyUpdates } from './auth/index.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { logUnhandledRxjsErrors } from './rxjs-errors.ts';
 import { VERSION } from './version.ts';
@@ -34,10 +34,10 @@ export interface RunningSluice {
 /** Builds the stores, the core and the gRPC server from a validated configuration. */
 export async function startSluice(config: LoadedConfig, logger: Logger = createLogger(config.gateway.LOG_LEVEL)): Promise<RunningSluice> {
   const { gateway: settings, raw } = config;
+  logUnhandledRxjsErrors(logger);
   // Read before any store connects: a bad security file stops the start at once.
   const securityFile = settings.SECURITY_FILE;
   const policy = securityFile === undefined ? undefined : loadSecurityPolicy(securityFile);
-  logUnhandledRxjsErrors(logger);
   const records = await createRecordsStore(settings.RECORDS_STORE, raw, logger);
   let positions;
   try {

@@ -22,10 +22,6 @@ const Schema = z.object({
   /** Prometheus metrics on http://METRICS_HOST:METRICS_PORT/metrics; off when unset. */
   METRICS_HOST: z.string().min(1, 'must not be empty').default('0.0.0.0'),
   METRICS_PORT: z.coerce.number().int('must be an integer').min(0).max(65535).optional(),
-  /** Turns authentication and authorization on: a JSON file of keys, rules and limits (docs/security.md). Off when unset. */
-  SECURITY_FILE: z.string().min(1).optional(),
-  /** Comma-separated patterns of internal (`__`) topics clients may still use; none by default. */
-  INTERNAL_TOPICS_ALLOWED: z.string().default(''),
   /** Store reachability probes behind /readyz and the gRPC health service (docs/operations.md). */
   HEALTH_INTERVAL_MS: z.coerce.number().int('must be an integer').min(50).max(600_000).default(2_000),
   HEALTH_TIMEOUT_MS: z.coerce.number().int('must be an integer').min(10).max(600_000).default(2_000),
@@ -37,6 +33,10 @@ const Schema = z.object({
   DASHBOARD_ENABLED: z.enum(['true', 'false'], 'must be true or false').default('false').transform((value) => value === 'true'),
   /** How often open dashboard pages get a new state. */
   DASHBOARD_REFRESH_MS: z.coerce.number().int('must be an integer').min(100).max(60_000).default(1_000),
+  /** Turns authentication and authorization on: a JSON file of keys, rules and limits (docs/security.md). Off when unset. */
+  SECURITY_FILE: z.string().min(1).optional(),
+  /** Comma-separated patterns of internal (`__`) topics clients may still use; none by default. */
+  INTERNAL_TOPICS_ALLOWED: z.string().default(''),
 });
 
 export type GatewayConfig = z.infer<typeof Schema>;

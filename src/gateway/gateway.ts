@@ -79,15 +79,15 @@ export class Gateway {
     return this.sessions.size;
   }
 
+  /** The open sessions (Subscribe streams) of this gateway and the partitions each holds. */
+  sessionViews(): SessionView[] {
+    return this.sessions.all().map((s) => ({ id: s.id, topic: s.topic, group: s.group, partitions: s.partitions, openedAt: s.openedAt }));
+  }
+
   /** Topic, group name and owner of a live session; undefined when there is none. */
   sessionAccess(sessionId: string): { topic: string; group: string; owner: string | undefined } | undefined {
     const session = this.sessions.find(sessionId);
     return session === undefined ? undefined : { topic: session.topic, group: session.group.name, owner: session.owner };
-  }
-
-  /** The open sessions (Subscribe streams) of this gateway and the partitions each holds. */
-  sessionViews(): SessionView[] {
-    return this.sessions.all().map((s) => ({ id: s.id, topic: s.topic, group: s.group, partitions: s.partitions, openedAt: s.openedAt }));
   }
 
   publish(command: PublishCommand): Promise<PublishResult> {

@@ -48,10 +48,10 @@ export async function startServer(options: {
   port: number;
   limits?: Partial<ServerLimits>;
   tls?: TlsFiles;
-  /** Access control (src/grpc/guard.ts); without it only internal topics are refused. */
-  access?: Omit<GuardOptions, 'session'>;
   /** Readiness (stores reachable) for the gRPC health service: SERVING while true. */
   readiness?: Observable<boolean>;
+  /** Access control (src/grpc/guard.ts); without it only internal topics are refused. */
+  access?: Omit<GuardOptions, 'session'>;
 }): Promise<SluiceServer> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const shutdown = new AbortController();
@@ -103,9 +103,9 @@ export async function startServer(options: {
     port,
     shutdown(graceMs) {
       stopping ??= (async () => {
-        guard.close();
         readiness?.unsubscribe();
         setHealth('NOT_SERVING');
+        guard.close();
         options.gateway.beginShutdown();
         shutdown.abort();
         const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));

@@ -30,13 +30,13 @@ export class Metrics {
   readonly calls: Counter<'method' | 'code'>;
   readonly callSeconds: Histogram<'method'>;
   readonly backpressureWaits: Counter;
-  /** Calls refused by the access guard, by reason (never by token or principal). */
-  readonly denials: Counter<'reason'>;
   /** The last failed calls (any status but OK and CANCELLED), for the dashboard. */
   readonly recentErrors = new RecentErrors(50);
   /** metric name -> label sets left out at the last collect. */
   private readonly dropped = new Map<string, number>();
   private readonly maxSeries: number;
+  /** Calls refused by the access guard, by reason (never by token or principal). */
+  readonly denials: Counter<'reason'>;
 
   constructor(gateway: Gateway, sources?: MetricsSources) {
     const registers = [this.registry];
@@ -59,12 +59,6 @@ export class Metrics {
       help: "Times a Receive stream waited for a slow client's 'drain'",
       registers,
     });
-    this.denials = new Counter({
-      name: 'sluice_auth_denials_total',
-      help: 'Calls refused by authentication, authorization, limits or the internal-topic rule, by reason',
-      labelNames: ['reason'],
-      registers: [this.registry],
-    });
     new Counter({
       name: 'sluice_records_sent_total',
       help: 'Records written to Receive streams',
@@ -77,6 +71,12 @@ export class Metrics {
     this.maxSeries = sources?.maxSeries ?? 2_000;
     const capped = this.capped;
 
+    this.denials = new Counter({
+      name: 'sluice_auth_denials_total',
+      help: 'Calls refused by authentication, authorization, limits or the internal-topic rule, by reason',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
     new Gauge({
       name: 'sluice_sessions',
       help: 'Open Subscribe streams (group members) on this gateway, by topic and group',

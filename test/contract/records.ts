@@ -229,7 +229,7 @@ export function describeRecordsStore(name: string, makeStore: () => Promise<Reco
         const pending = batches.next();
         const lone = await store.publish(envelope(topic, 'lone', 'one-key'));
         const next = await pending;
-        expect(next.value!.map((r) => r.offset)).toEqual([lone.offset]);
+        expect(next.value!.map((r: StoredRecord) => r.offset)).toEqual([lone.offset]);
         controller.abort();
         await batches.return?.();
       } finally {
