@@ -86,7 +86,7 @@ export class Gateway {
   }
 
   /** Topic, group name and owner of a live session; undefined when there is none. */
-  sessionView(sessionId: string): { topic: string; group: string; owner: string | undefined } | undefined {
+  sessionAccess(sessionId: string): { topic: string; group: string; owner: string | undefined } | undefined {
     const session = this.sessions.find(sessionId);
     return session === undefined ? undefined : { topic: session.topic, group: session.group.name, owner: session.owner };
   }
