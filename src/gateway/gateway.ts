@@ -7,6 +7,7 @@ import {
   NotFoundError,
   UnavailableError,
   type GroupId,
+  type Envelope,
   type PartitionPositions,
   type PositionsStore,
   type PublishResult,
@@ -42,7 +43,16 @@ export interface SubscriptionHandle {
 export interface GatewayOptions {
   /** Most (topic, group version, partition) entries kept in the activity log. Default 10 000. */
   maxTrackedPartitions?: number;
+  /** Checks a record before it is published (schema validation); see PublishCheck. */
+  publishCheck?: PublishCheck;
 }
+
+/**
+ * Refuses a record before anything is written: throws InvalidArgumentError.
+ * `field` prefixes the field names in its message ('' for Publish,
+ * 'records[3].' for a batch), so a refusal names the record.
+ */
+export type PublishCheck = (envelope: Envelope, field: string) => void;
 
 /** A live session, as operators see it. */
 export interface SessionView {
@@ -64,6 +74,7 @@ export class Gateway {
   private readonly sessions = new SessionRegistry();
   private readonly acks = new InFlight();
   private readonly stopping = new AbortController();
+  private publishCheck: PublishCheck | undefined;
 
   constructor(
     private readonly records: RecordsStore,
@@ -72,8 +83,14 @@ export class Gateway {
     options: GatewayOptions = {},
   ) {
     this.activity = new ActivityLog(options.maxTrackedPartitions ?? 10_000);
+    this.publishCheck = options.publishCheck;
     // Every open stream listens for shutdown: thousands of listeners are expected.
     setMaxListeners(0, this.stopping.signal);
+  }
+
+  /** Replaces the publish check (schemas reloaded); undefined: none. */
+  usePublishCheck(check: PublishCheck | undefined): void {
+    this.publishCheck = check;
   }
 
   get sessionCount(): number {
@@ -94,7 +111,9 @@ export class Gateway {
   publish(command: PublishCommand): Promise<PublishResult> {
     this.ensureServing();
     requireTopic('topic', command.topic);
-    return this.records.publish({ ...command, value: command.event === null ? command.value : null });
+    const envelope: Envelope = { ...command, value: command.event === null ? command.value : null };
+    this.publishCheck?.(envelope, '');
+    return this.records.publish(envelope);
   }
 
   async subscribe(command: SubscribeCommand): Promise<SubscriptionHandle> {
