@@ -7,6 +7,7 @@ import {
   NotFoundError,
   UnavailableError,
   type GroupId,
+  type Envelope,
   type PartitionPositions,
   type PositionsStore,
   type PublishResult,
@@ -42,7 +43,16 @@ export interface SubscriptionHandle {
 export interface GatewayOptions {
   /** Most (topic, group version, partition) entries kept in the activity log. Default 10 000. */
   maxTrackedPartitions?: number;
+  /** Checks a record before it is published (schema validation); see PublishCheck. */
+  publishCheck?: PublishCheck;
 }
+
+/**
+ * Refuses a record before anything is written: throws InvalidArgumentError.
+ * `field` prefixes the field names in its message ('' for Publish,
+ * 'records[3].' for a batch), so a refusal names the record.
+ */
+export type PublishCheck = (envelope: Envelope, field: string) => void;
 
 /** A live session, as operators see it. */
 export interface SessionView {
@@ -64,6 +74,7 @@ export class Gateway {
   private readonly sessions = new SessionRegistry();
   private readonly acks = new InFlight();
   private readonly stopping = new AbortController();
+  private publishCheck: PublishCheck | undefined;
 
   constructor(
     private readonly records: RecordsStore,
@@ -72,8 +83,14 @@ export class Gateway {
     options: GatewayOptions = {},
   ) {
     this.activity = new ActivityLog(options.maxTrackedPartitions ?? 10_000);
+    this.publishCheck = options.publishCheck;
     // Every open stream listens for shutdown: thousands of listeners are expected.
     setMaxListeners(0, this.stopping.signal);
+  }
+
+  /** Replaces the publish check (schemas reloaded); undefined: none. */
+  usePublishCheck(check: PublishCheck | undefined): void {
+    this.publishCheck = check;
   }
 
   get sessionCount(): number {
@@ -85,10 +102,18 @@ export class Gateway {
     return this.sessions.all().map((s) => ({ id: s.id, topic: s.topic, group: s.group, partitions: s.partitions, openedAt: s.openedAt }));
   }
 
+  /** Topic, group name and owner of a live session; undefined when there is none. */
+  sessionAccess(sessionId: string): { topic: string; group: string; owner: string | undefined } | undefined {
+    const session = this.sessions.find(sessionId);
+    return session === undefined ? undefined : { topic: session.topic, group: session.group.name, owner: session.owner };
+  }
+
   publish(command: PublishCommand): Promise<PublishResult> {
     this.ensureServing();
     requireTopic('topic', command.topic);
-    return this.records.publish({ ...command, value: command.event === null ? command.value : null });
+    const envelope: Envelope = { ...command, value: command.event === null ? command.value : null };
+    this.publishCheck?.(envelope, '');
+    return this.records.publish(envelope);
   }
 
   async subscribe(command: SubscribeCommand): Promise<SubscriptionHandle> {
@@ -111,7 +136,7 @@ export class Gateway {
           partitions,
         ),
     });
-    const session = new Session(randomUUID(), topic, group, subscription);
+    const session = new Session(randomUUID(), topic, group, subscription, command.owner);
     this.sessions.add(session);
     this.logger.debug({ sessionId: session.id, topic, group }, 'subscribed');
 

@@ -1,4 +1,4 @@
-export { Gateway, type GatewayOptions, type SessionView, type SubscriptionHandle } from './gateway.ts';
+export { Gateway, type GatewayOptions, type PublishCheck, type SessionView, type SubscriptionHandle } from './gateway.ts';
 export type { PartitionActivity } from './activity.ts';
 export type { StreamCounter } from './stream-stats.ts';
 export type * from './types.ts';

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { uniqueName } from '../support/records.ts';
 
+const value = (body: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(body)?.[1] ?? NaN);
+
 describe('Prometheus metrics', () => {
   let gateway: TestGateway;
   beforeAll(async () => {
@@ -12,7 +14,6 @@ describe('Prometheus metrics', () => {
   });
 
   const scrape = async () => (await fetch(`http://127.0.0.1:${gateway.sluice.metricsPort}/metrics`)).text();
-  const value = (body: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(body)?.[1] ?? NaN);
 
   it('counts calls by method and status, records sent and open streams', async () => {
     const { client } = gateway;

@@ -3,6 +3,7 @@ import { Subscription as RxSubscription } from 'rxjs';
 import { UnavailableError } from '../../contracts/index.ts';
 import { toSubscribeCommand } from '../mappers.ts';
 import type { SubscribeReply, SubscribeRequest } from '../messages.ts';
+import { principalOf } from '../guard.ts';
 import type { HandlerContext } from './context.ts';
 import { countCall, reportError } from './report.ts';
 import { status } from '@grpc/grpc-js';
@@ -27,7 +28,7 @@ export function subscribeHandler(context: HandlerContext) {
     };
     let handle;
     try {
-      handle = await context.gateway.subscribe(toSubscribeCommand(call.request));
+      handle = await context.gateway.subscribe({ ...toSubscribeCommand(call.request), owner: principalOf(call)?.id });
     } catch (err) {
       fail(err);
       return;
