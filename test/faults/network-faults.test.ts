@@ -97,6 +97,7 @@ describe('fault suite: network cut and restored (Toxiproxy, Kafka + Redis)', () 
       const node = await gateway({ GRPC_KEEPALIVE_TIME_MS: '2000', GRPC_KEEPALIVE_TIMEOUT_MS: '1000' });
       const clientLink = await toxiproxy.proxy(uniqueName('client'), node.address);
       let delivered: readonly Delivery[] = [];
+      let cutWindow = [0, 0];
       const result = await verify({
         scenario: 'consumer connection dropped without cancel',
         topic: uniqueName('f-netc'),
@@ -110,12 +111,15 @@ describe('fault suite: network cut and restored (Toxiproxy, Kafka + Redis)', () 
           const cutAt = performance.now();
           await clientLink.cut();
           await sleep(cutFor);
+          cutWindow = [cutAt + 1_000, performance.now()];
           await clientLink.restore();
           // Measured from the cut: the other member takes over while the link is still down.
           return cutAt;
         },
       });
       expectGuarantees(result, logs);
+      // The cut is real: nothing reached the member behind the proxy while it lasted.
+      expect(delivered.filter((d) => d.member === 0 && d.at > cutWindow[0]! && d.at < cutWindow[1]!).length).toBe(0);
       const takenOver = new Set(delivered.filter((d) => d.member === 1).map((d) => d.partition));
       expect(takenOver.size, 'the other member read every partition').toBe(PARTITIONS);
     }, 300_000);

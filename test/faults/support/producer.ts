@@ -20,7 +20,8 @@ export interface Published {
   seq: number;
   partition: number;
   offset: bigint;
-  /** performance.now() when the reply came. */
+  /** performance.now() when the successful Publish was sent, and when its reply came. */
+  sentAt: number;
   at: number;
 }
 
@@ -73,9 +74,10 @@ export class Producer {
       const body = this.options.record?.(lane, seq) ?? { key: Buffer.from(laneKey(lane)), value: Buffer.from(`${laneKey(lane)}:${seq}`) };
       for (;;) {
         if (this.stopped) return;
+        const sentAt = performance.now();
         try {
           const reply = await unary<{ partition: number; offset: string }>(this.clients[target]!, 'Publish', { topic: this.options.topic, ...body }, 5_000);
-          this.published.push({ key: body.key.toString('latin1'), seq, partition: reply.partition, offset: BigInt(reply.offset), at: performance.now() });
+          this.published.push({ key: body.key.toString('latin1'), seq, partition: reply.partition, offset: BigInt(reply.offset), sentAt, at: performance.now() });
           break;
         } catch {
           this.failedAttempts++;
