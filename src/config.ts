@@ -40,6 +40,8 @@ const Schema = z.object({
   SECURITY_FILE: z.string().min(1).optional(),
   /** Comma-separated patterns of internal (`__`) topics clients may still use; none by default. */
   INTERNAL_TOPICS_ALLOWED: z.string().default(''),
+  /** JSON Schemas checked on publish, per topic (docs/validation.md); reloaded on change and SIGHUP. Off when unset. */
+  VALIDATION_SCHEMAS_FILE: z.string().min(1).optional(),
 });
 
 export type GatewayConfig = z.infer<typeof Schema>;

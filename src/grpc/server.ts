@@ -65,7 +65,7 @@ export async function startServer(options: {
   setMaxListeners(0, shutdown.signal);
   const context = { gateway: options.gateway, logger: options.logger, shutdown: shutdown.signal, metrics: options.metrics };
   const guard = new Guard(
-    { internalTopics: new InternalTopics(), ...options.access, session: (id) => options.gateway.sessionView(id) },
+    { internalTopics: new InternalTopics(), ...options.access, session: (id) => options.gateway.sessionAccess(id) },
     context,
   );
   const server = new grpc.Server({
@@ -111,8 +111,6 @@ export async function startServer(options: {
       stopping ??= (async () => {
         readiness?.unsubscribe();
         setHealth('NOT_SERVING');
-        health.setStatus('', 'NOT_SERVING');
-        health.setStatus(SERVICE_NAME, 'NOT_SERVING');
         guard.close();
         options.gateway.beginShutdown();
         shutdown.abort();
