@@ -58,6 +58,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
       logger: logger.child({ component: 'grpc' }),
       host: settings.GRPC_HOST,
       port: settings.GRPC_PORT,
+      batchedRpcs: settings.GRPC_BATCHED_RPCS,
       tls: { certFile: settings.GRPC_TLS_CERT_FILE, keyFile: settings.GRPC_TLS_KEY_FILE, clientCaFile: settings.GRPC_TLS_CLIENT_CA_FILE },
       limits: {
         maxMessageBytes: settings.GRPC_MAX_MESSAGE_BYTES,

@@ -15,6 +15,8 @@ const Schema = z.object({
   GRPC_MAX_MESSAGE_BYTES: z.coerce.number().int('must be an integer').min(1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
   GRPC_MAX_SESSION_MEMORY_MIB: z.coerce.number().int('must be an integer').min(1).max(65_536).default(32),
   GRPC_MAX_CONCURRENT_STREAMS: z.coerce.number().int('must be an integer').min(1).max(1_000_000).default(1000),
+  /** Serve the batched RPCs (ReceiveBatch, PublishBatch); false makes them UNIMPLEMENTED, as on Liiklus. */
+  GRPC_BATCHED_RPCS: z.enum(['true', 'false'], 'must be true or false').default('true').transform((value) => value === 'true'),
   /** TLS for the gRPC server: PEM files; both or neither. With a client CA, clients must present a certificate it signed. */
   GRPC_TLS_CERT_FILE: z.string().min(1).optional(),
   GRPC_TLS_KEY_FILE: z.string().min(1).optional(),

@@ -10,6 +10,7 @@ import {
   type PositionsStore,
   type PublishResult,
   type RecordsStore,
+  type StoredRecord,
 } from '../contracts/index.ts';
 import { resolveGroupId } from './group-id.ts';
 import { InFlight } from './in-flight.ts';
@@ -20,7 +21,7 @@ import { StreamStats } from './stream-stats.ts';
 import type {
   AckCommand,
   AssignmentEvent,
-  DeliveredRecord,
+  DeliveredBatch,
   OffsetsQuery,
   PublishCommand,
   ReceiveCommand,
@@ -63,6 +64,18 @@ export class Gateway {
     this.ensureServing();
     requireTopic('topic', command.topic);
     return this.records.publish({ ...command, value: command.event === null ? command.value : null });
+  }
+
+  /**
+   * Stores many records: every one is validated first (a bad one fails the
+   * whole call, naming `records[i]`, and nothing is written); results come in
+   * the same order. The records go to the store together, so a store that
+   * groups concurrent writes (Kafka) sends them in as few requests as it can.
+   */
+  publishBatch(commands: readonly PublishCommand[]): Promise<PublishResult[]> {
+    this.ensureServing();
+    commands.forEach((command, i) => requireTopic(`records[${i}].topic`, command.topic));
+    return Promise.all(commands.map((command) => this.records.publish({ ...command, value: command.event === null ? command.value : null })));
   }
 
   async subscribe(command: SubscribeCommand): Promise<SubscriptionHandle> {
@@ -120,12 +133,14 @@ export class Gateway {
   }
 
   /**
-   * The records of one assigned partition, pulled one by one: nothing is read
-   * from the store ahead of the caller's demand beyond the store's own small
-   * read-ahead. Ends when the partition is revoked, the subscription ends, or
-   * `signal` aborts; throws UnavailableError when the gateway shuts down.
+   * The records of one assigned partition, in batches of what the store has
+   * already available (never waiting to fill one): one await per batch, not
+   * per record. Nothing is read from the store ahead of the caller's demand
+   * beyond the store's own bounded read-ahead. Ends when the partition is
+   * revoked, the subscription ends, or `signal` aborts; throws
+   * UnavailableError when the gateway shuts down.
    */
-  async *receive(command: ReceiveCommand, signal: AbortSignal): AsyncGenerator<DeliveredRecord> {
+  async *receive(command: ReceiveCommand, signal: AbortSignal): AsyncGenerator<DeliveredBatch> {
     this.ensureServing();
     const session = this.sessions.get(command.sessionId);
     const source = session.source(command.partition);
@@ -138,14 +153,14 @@ export class Gateway {
     const stop = AbortSignal.any([signal, reader.signal, this.stopping.signal]);
     const stream = this.stats.open(session.id, command.partition);
     try {
-      const watermark = await this.positionsOrUnavailable(
+      const replayThrough = await this.positionsOrUnavailable(
         () => replayWatermark(this.positions, session.topic, session.group.name, command.partition),
         'cannot start receiving',
       );
-      for await (const record of source.records(stop)) {
-        stream.pulled++;
-        if (command.lastKnownOffset > 0n && record.offset <= command.lastKnownOffset) continue;
-        yield { ...record, replay: record.offset <= watermark };
+      for await (const batch of source.batches(stop)) {
+        stream.pulled += batch.length;
+        const records = skipKnown(batch, command.lastKnownOffset);
+        if (records.length > 0) yield { records, replayThrough };
       }
       if (this.stopping.signal.aborted) throw new UnavailableError('gateway is shutting down; receive again');
     } finally {
@@ -201,4 +216,10 @@ export class Gateway {
       throw new UnavailableError(`positions store unavailable, ${what}: ${reason}`, err);
     }
   }
+}
+
+/** The records after `lastKnownOffset` (0n: none known); the batch itself when none is skipped. */
+function skipKnown(batch: readonly StoredRecord[], lastKnownOffset: bigint): readonly StoredRecord[] {
+  if (lastKnownOffset === 0n || batch[0]!.offset > lastKnownOffset) return batch;
+  return batch.filter((record) => record.offset > lastKnownOffset);
 }

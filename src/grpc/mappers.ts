@@ -1,15 +1,13 @@
-import { InvalidArgumentError, SluiceError, type AutoOffsetReset, type CloudEvent } from '../contracts/index.ts';
-import type { AckCommand, DeliveredRecord, OffsetsQuery, PublishCommand, ReceiveCommand, SubscribeCommand } from '../gateway/index.ts';
+import { InvalidArgumentError, type AutoOffsetReset, type CloudEvent } from '../contracts/index.ts';
+import type { AckCommand, OffsetsQuery, PublishCommand, ReceiveCommand, SubscribeCommand } from '../gateway/index.ts';
 import type {
   AckRequest,
   GetOffsetsRequest,
   LiiklusEventMessage,
   OffsetsReply,
   PublishRequest,
-  ReceiveReply,
   ReceiveRequest,
   SubscribeRequest,
-  TimestampMessage,
 } from './messages.ts';
 
 // CloudEvents attribute names: lower-case letters and digits only.
@@ -25,6 +23,21 @@ export function toPublishCommand(request: PublishRequest): PublishCommand {
     event,
     headers: new Map(Object.entries(request.headers ?? {})),
   };
+}
+
+/**
+ * The records of a PublishBatch, every one validated (as Publish validates
+ * one) before any is written; a bad one is named by its index (`records[3].topic`).
+ */
+export function toPublishCommands(records: readonly PublishRequest[]): PublishCommand[] {
+  return records.map((request, i) => {
+    try {
+      return toPublishCommand(request);
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(`records[${i}].${err.field}`, err.reason);
+      throw err;
+    }
+  });
 }
 
 function toCloudEvent(message: LiiklusEventMessage): CloudEvent {
@@ -107,31 +120,4 @@ export function toOffsetsReply(offsets: ReadonlyMap<number, bigint>): OffsetsRep
   const reply: OffsetsReply = { offsets: {} };
   for (const [partition, offset] of offsets) reply.offsets[String(partition)] = offset.toString();
   return reply;
-}
-
-const EMPTY = new Uint8Array(0);
-
-export function toReceiveReply(record: DeliveredRecord, format: ContentFormat): ReceiveReply {
-  const common = {
-    offset: record.offset.toString(),
-    key: record.key ?? EMPTY,
-    timestamp: toTimestamp(record.timestamp),
-    replay: record.replay,
-  };
-  if (format === 'binary') {
-    return { record: { ...common, value: record.value ?? EMPTY, headers: Object.fromEntries(record.headers) } };
-  }
-  if (record.event === null) {
-    throw new SluiceError(
-      'FAILED_PRECONDITION',
-      `format: the record at offset ${record.offset} of partition ${record.partition} is not an event; receive it with format BINARY`,
-    );
-  }
-  return { liiklusEventRecord: { ...common, event: { ...record.event, extensions: { ...record.event.extensions } } } };
-}
-
-function toTimestamp(date: Date): TimestampMessage {
-  const millis = date.getTime();
-  const seconds = Math.floor(millis / 1000);
-  return { seconds: String(seconds), nanos: (millis - seconds * 1000) * 1_000_000 };
 }

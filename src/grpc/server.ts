@@ -5,10 +5,10 @@ import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
 import type { Gateway } from '../gateway/index.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { receiveHandler } from './handlers/receive.ts';
+import { batchLimits, receiveBatchHandler, receiveHandler } from './handlers/receive.ts';
 import { subscribeHandler } from './handlers/subscribe.ts';
 import { unaryHandlers } from './handlers/unary.ts';
-import { liiklusService, loadPackageDefinition, SERVICE_NAME } from './proto.ts';
+import { loadPackageDefinition, serverService, SERVICE_NAME } from './proto.ts';
 import { addReflection } from './reflection.ts';
 import { serverCredentials, type TlsFiles } from './credentials.ts';
 
@@ -47,6 +47,8 @@ export async function startServer(options: {
   tls?: TlsFiles;
   /** Readiness (stores reachable) for the gRPC health service: SERVING while true. */
   readiness?: Observable<boolean>;
+  /** Serve ReceiveBatch and PublishBatch (default true); false answers them UNIMPLEMENTED, as Liiklus does. */
+  batchedRpcs?: boolean;
 }): Promise<SluiceServer> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const server = new grpc.Server({
@@ -66,10 +68,13 @@ export async function startServer(options: {
   const context = { gateway: options.gateway, logger: options.logger, shutdown: shutdown.signal, metrics: options.metrics };
 
   const definition = loadPackageDefinition();
-  server.addService(liiklusService(definition), {
-    ...unaryHandlers(context),
+  const batched = options.batchedRpcs ?? true;
+  const { PublishBatch, ...unary } = unaryHandlers(context);
+  server.addService(serverService(definition, { batched }), {
+    ...unary,
     Subscribe: subscribeHandler(context),
     Receive: receiveHandler(context),
+    ...(batched ? { PublishBatch, ReceiveBatch: receiveBatchHandler(context, batchLimits(limits.maxMessageBytes)) } : {}),
   });
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
