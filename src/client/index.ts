@@ -16,6 +16,7 @@ export type {
   EventInput,
   LiiklusEvent,
   PublishOptions,
+  PublishRecord,
   PublishResult,
   ReconnectOptions,
   SubscribeOptions,

@@ -26,6 +26,15 @@ export interface PartitionStreamOptions {
   sessionId: string;
   bufferSize: number;
   hooks: PartitionHooks;
+  /**
+   * Opens the wire: ReceiveBatch (`batched`, up to `maxRecords` per message)
+   * or Receive. A batched wire the gateway does not serve (UNIMPLEMENTED,
+   * e.g. Liiklus) is reopened as Receive, and `onUnimplemented` is told so
+   * that later streams go straight to Receive.
+   */
+  open(batched: boolean, maxRecords: number): ClientReadableStream<unknown>;
+  batched: boolean;
+  onUnimplemented?(): void;
 }
 
 /**
@@ -61,19 +70,62 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
   private idleWaiters: Array<() => void> = [];
   private resolveEnded!: (reason: EndReason) => void;
 
-  constructor(
-    private readonly call: ClientReadableStream<ReceiveReplyMessage>,
-    options: PartitionStreamOptions,
-  ) {
+  private call: ClientReadableStream<unknown>;
+  private batched: boolean;
+  /**
+   * Replies per ReceiveBatch message: half the buffer, so that pausing once
+   * more would not fit keeps the local buffer within bufferSize (grpc-js
+   * hands over whole messages).
+   */
+  private readonly maxRecords: number;
+
+  constructor(private readonly options: PartitionStreamOptions) {
     this.topic = options.topic;
     this.partition = options.partition;
     this.sessionId = options.sessionId;
     this.bufferSize = Math.max(1, options.bufferSize);
+    this.maxRecords = Math.max(1, Math.floor(this.bufferSize / 2));
     this.hooks = options.hooks;
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
-    call.on('data', (reply: ReceiveReplyMessage) => this.onData(reply));
+    this.batched = options.batched;
+    this.call = this.attach(options.open(this.batched, this.maxRecords));
+  }
+
+  private attach(call: ClientReadableStream<unknown>): ClientReadableStream<unknown> {
+    const batched = this.batched;
+    call.on('data', (message: ReceiveReplyMessage | { replies: ReceiveReplyMessage[] }) => {
+      if (call !== this.call) return;
+      if (batched) for (const reply of (message as { replies: ReceiveReplyMessage[] }).replies) this.onData(reply);
+      else this.onData(message as ReceiveReplyMessage);
+      this.pauseIfFull();
+    });
     call.on('error', () => undefined); // reported through 'status'
-    call.on('status', (s: StatusObject) => this.onStatus(s));
+    call.on('status', (s: StatusObject) => {
+      if (call !== this.call) return;
+      if (s.code === status.UNIMPLEMENTED && this.batched && this.stats.received === 0 && this.endReason === undefined) {
+        // A gateway without ReceiveBatch (Liiklus, or GRPC_BATCHED_RPCS=false): the same stream over Receive.
+        this.batched = false;
+        this.options.onUnimplemented?.();
+        this.call = this.attach(this.options.open(false, this.maxRecords));
+        return;
+      }
+      this.onStatus(s);
+    });
+    return call;
+  }
+
+  /** Pauses the wire while one more message might not fit in the local buffer. */
+  private pauseIfFull(): void {
+    const room = this.bufferSize - this.queue.length;
+    if (!this.paused && this.endReason === undefined && room < (this.batched ? this.maxRecords : 1)) {
+      this.paused = true;
+      this.call.pause();
+    }
+  }
+
+  /** The RPC the records come over: ReceiveBatch by default, Receive on a gateway without it. */
+  get wire(): 'ReceiveBatch' | 'Receive' {
+    return this.batched ? 'ReceiveBatch' : 'Receive';
   }
 
   /** Records waiting locally (never more than bufferSize). */
@@ -190,10 +242,6 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
     this.queue.push(record);
     this.stats.received++;
     this.stats.maxBuffered = Math.max(this.stats.maxBuffered, this.queue.length);
-    if (this.queue.length >= this.bufferSize && !this.paused) {
-      this.paused = true;
-      this.call.pause();
-    }
     this.wakeUp();
   }
 
@@ -226,7 +274,7 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
   }
 
   private resumeIfLow(): void {
-    if (this.paused && this.queue.length <= this.bufferSize / 2 && this.endReason === undefined) {
+    if (this.paused && this.queue.length <= this.bufferSize - (this.batched ? this.maxRecords : this.bufferSize / 2) && this.endReason === undefined) {
       this.paused = false;
       this.call.resume();
     }

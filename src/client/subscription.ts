@@ -21,6 +21,8 @@ export interface AckEvent {
 export interface SubscriptionTransport {
   stub: LiiklusStub;
   ack(partition: number, offset: bigint): Promise<void>;
+  /** Which batched RPCs the gateway is believed to serve; set to false on UNIMPLEMENTED. */
+  batched: { receive: boolean };
 }
 
 type State = 'running' | 'closing' | 'closed';
@@ -217,7 +219,12 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     this.attempt = 0;
     this.open.get(assignment.partition)?.stop('revoked');
     const format = this.options.format === 'event' ? ('LIIKLUS_EVENT' as const) : ('BINARY' as const);
-    const stream = new PartitionStream(this.transport.stub.Receive({ assignment, format }), {
+    const { stub, batched } = this.transport;
+    const stream = new PartitionStream({
+      open: (useBatch, maxRecords) =>
+        useBatch ? stub.ReceiveBatch({ request: { assignment, format }, maxRecords, maxBytes: 0 }) : stub.Receive({ assignment, format }),
+      batched: batched.receive,
+      onUnimplemented: () => (batched.receive = false),
       topic: this.topic,
       partition: assignment.partition,
       sessionId: assignment.sessionId,
