@@ -19,11 +19,14 @@ export class KafkaRecordsStore implements RecordsStore {
   private readonly publisher: Publisher;
   private readonly members = new Set<KafkaGroupMember>();
   private closing: Promise<void> | undefined;
+  /** The bootstrap servers (KAFKA_BOOTSTRAP_SERVERS holds no credentials). */
+  readonly address: string;
 
   constructor(
     readonly config: KafkaRecordsConfig,
     private readonly logger: Logger,
   ) {
+    this.address = config.brokers.join(',');
     this.topics = new TopicAdmin(createKafkaClient(config, logger, 'admin'), config, logger);
     this.publisher = new Publisher(createKafkaClient(config, logger, 'producer'), this.topics, logger);
   }

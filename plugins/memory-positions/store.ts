@@ -17,6 +17,7 @@ type Positions = Map<string, Map<string, Map<number, Map<number, bigint>>>>;
  */
 export class MemoryPositionsStore implements PositionsStore {
   readonly #positions: Positions = new Map();
+  readonly address = 'in-process (not durable)';
   #closed = false;
 
   async update(topic: string, group: GroupId, partition: number, offset: bigint): Promise<void> {
@@ -53,6 +54,24 @@ export class MemoryPositionsStore implements PositionsStore {
       }
     }
     yield* snapshot;
+  }
+
+  readonly #reports = new Map<string, { report: string; expiresAt: number }>();
+
+  async publishGatewayReport(gatewayId: string, report: string, ttlMs: number): Promise<void> {
+    this.#assertOpen();
+    this.#reports.set(gatewayId, { report, expiresAt: Date.now() + ttlMs });
+  }
+
+  async fetchGatewayReports(): Promise<ReadonlyMap<string, string>> {
+    this.#assertOpen();
+    const now = Date.now();
+    const result = new Map<string, string>();
+    for (const [id, { report, expiresAt }] of this.#reports) {
+      if (expiresAt > now) result.set(id, report);
+      else this.#reports.delete(id);
+    }
+    return result;
   }
 
   /** Always reachable while open: it lives in this process. */

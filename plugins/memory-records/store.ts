@@ -20,6 +20,7 @@ export class MemoryRecordsStore implements RecordsStore {
   private readonly members = new Set<{ group: ConsumerGroup; member: GroupMember }>();
   private roundRobin = 0;
   private closed = false;
+  readonly address = 'in-process (not durable)';
 
   constructor(readonly partitionsPerTopic: number) {}
 

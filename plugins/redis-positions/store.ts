@@ -54,6 +54,8 @@ export class RedisPositionsStore implements PositionsStore {
   readonly #commandTimeoutMs: number;
   readonly #batcher: AckBatcher<string>;
   #closed = false;
+  /** The server's URL with any password masked. */
+  readonly address: string;
   #closing: Promise<void> | undefined;
   /** Set while the connection is lost, so that we log transitions, not every retry. */
   #lostSince: number | undefined;
@@ -63,6 +65,7 @@ export class RedisPositionsStore implements PositionsStore {
   private constructor(options: RedisPositionsStoreOptions, redis: Redis) {
     this.#redis = redis;
     this.#connection = options.connection;
+    this.address = options.connection.display;
     this.#logger = options.logger ?? pino({ level: 'silent' });
     this.#prefix = options.keyPrefix ?? DEFAULT_PREFIX;
     this.#commandTimeoutMs = options.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
@@ -149,6 +152,42 @@ export class RedisPositionsStore implements PositionsStore {
         }
       }
     } while (cursor !== '0');
+  }
+
+  /** One string key per gateway, `<prefix>gateway:<id>`, expiring after ttlMs (outside the positions' SCAN pattern). */
+  async publishGatewayReport(gatewayId: string, report: string, ttlMs: number): Promise<void> {
+    this.#assertUsable('publishGatewayReport');
+    try {
+      await this.#redis.set(this.#gatewayKey(gatewayId), report, 'PX', ttlMs);
+    } catch (err) {
+      throw this.#storeError(err, 'publishGatewayReport');
+    }
+  }
+
+  async fetchGatewayReports(): Promise<ReadonlyMap<string, string>> {
+    this.#assertUsable('fetchGatewayReports');
+    const pattern = `${this.#gatewayKey('').replace(/[*?[\]\\]/g, (c) => `\\${c}`)}*`;
+    const result = new Map<string, string>();
+    try {
+      let cursor = '0';
+      do {
+        let keys: string[];
+        [cursor, keys] = await this.#redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        if (keys.length === 0) continue;
+        const values = await this.#redis.mget(keys);
+        for (const [i, key] of keys.entries()) {
+          const value = values[i];
+          if (value !== null && value !== undefined) result.set(key.slice(this.#gatewayKey('').length), value);
+        }
+      } while (cursor !== '0');
+    } catch (err) {
+      throw this.#storeError(err, 'fetchGatewayReports');
+    }
+    return result;
+  }
+
+  #gatewayKey(gatewayId: string): string {
+    return `${this.#prefix}gateway:${gatewayId}`;
   }
 
   /** PING: fails at once while disconnected (no offline queue), after commandTimeoutMs when Redis stopped answering. */

@@ -1,5 +1,6 @@
 import { status, type ClientReadableStream, type StatusObject } from '@grpc/grpc-js';
 import { from, type Observable } from 'rxjs';
+import { backoffDelay, type ResolvedReconnect } from './backoff.ts';
 import { SluiceClientError, toClientError } from './errors.ts';
 import { toConsumedRecord } from './records.ts';
 import type { ConsumedRecord } from './types.ts';
@@ -18,6 +19,8 @@ export interface PartitionHooks {
   wireEnded(stream: PartitionStream, reason: EndReason): void;
   /** The consumer is done with the stream: it saw the end, or left the loop. */
   settled(stream: PartitionStream): void;
+  /** The Receive call ended with UNAVAILABLE or CANCELLED and is opened again in `retryInMs`. */
+  interrupted(stream: PartitionStream, error: SluiceClientError, attempt: number, retryInMs: number): void;
 }
 
 export interface PartitionStreamOptions {
@@ -27,14 +30,17 @@ export interface PartitionStreamOptions {
   bufferSize: number;
   hooks: PartitionHooks;
   /**
-   * Opens the wire: ReceiveBatch (`batched`, up to `maxRecords` per message)
-   * or Receive. A batched wire the gateway does not serve (UNIMPLEMENTED,
-   * e.g. Liiklus) is reopened as Receive, and `onUnimplemented` is told so
-   * that later streams go straight to Receive.
+   * Opens the partition's wire, skipping records up to `lastKnownOffset` (0:
+   * none): ReceiveBatch (`batched`, up to `maxRecords` per message) or
+   * Receive. A batched wire the gateway does not serve (UNIMPLEMENTED, e.g.
+   * Liiklus) is reopened as Receive, and `onUnimplemented` is told so that
+   * later streams go straight to Receive.
    */
-  open(batched: boolean, maxRecords: number): ClientReadableStream<unknown>;
+  open(lastKnownOffset: bigint, batched: boolean, maxRecords: number): ClientReadableStream<unknown>;
   batched: boolean;
   onUnimplemented?(): void;
+  /** Re-open a Receive that ended with UNAVAILABLE or CANCELLED (the Subscribe is alive); false: end the stream. */
+  reconnect: ResolvedReconnect | false;
 }
 
 /**
@@ -46,6 +52,12 @@ export interface PartitionStreamOptions {
  * A record handed over is *held* until the consumer pulls the next one or
  * calls markDone(); only then is it processed. Leaving the loop (break, throw)
  * leaves the held record unprocessed.
+ *
+ * A Receive that ends with UNAVAILABLE or CANCELLED (a store outage as it
+ * started, a dropped HTTP/2 stream) while the partition is still ours is
+ * opened again with backoff, from the record after the last one received:
+ * the gateway announces a partition only once, so without this it would stay
+ * assigned with no reader (issue 9, defect 3). The Subscribe ending stops it.
  */
 export class PartitionStream implements AsyncIterable<ConsumedRecord> {
   readonly topic: string;
@@ -69,9 +81,16 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
   private wake: (() => void) | undefined;
   private idleWaiters: Array<() => void> = [];
   private resolveEnded!: (reason: EndReason) => void;
-
   private call: ClientReadableStream<unknown>;
+  private readonly open: PartitionStreamOptions['open'];
+  private readonly reconnect: ResolvedReconnect | false;
+  /** The highest offset received over any of this stream's calls. */
+  private lastReceived: bigint | undefined;
+  private attempt = 0;
+  private reopenTimer: NodeJS.Timeout | undefined;
+
   private batched: boolean;
+  private readonly onUnimplemented: (() => void) | undefined;
   /**
    * Replies per ReceiveBatch message: half the buffer, so that pausing once
    * more would not fit keeps the local buffer within bufferSize (grpc-js
@@ -79,16 +98,23 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
    */
   private readonly maxRecords: number;
 
-  constructor(private readonly options: PartitionStreamOptions) {
+  constructor(options: PartitionStreamOptions) {
     this.topic = options.topic;
     this.partition = options.partition;
     this.sessionId = options.sessionId;
     this.bufferSize = Math.max(1, options.bufferSize);
     this.maxRecords = Math.max(1, Math.floor(this.bufferSize / 2));
     this.hooks = options.hooks;
+    this.open = options.open;
+    this.reconnect = options.reconnect;
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
     this.batched = options.batched;
-    this.call = this.attach(options.open(this.batched, this.maxRecords));
+    this.onUnimplemented = options.onUnimplemented;
+    this.call = this.attach(this.openWire(0n));
+  }
+
+  private openWire(lastKnownOffset: bigint): ClientReadableStream<unknown> {
+    return this.open(lastKnownOffset, this.batched, this.maxRecords);
   }
 
   private attach(call: ClientReadableStream<unknown>): ClientReadableStream<unknown> {
@@ -102,11 +128,11 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
     call.on('error', () => undefined); // reported through 'status'
     call.on('status', (s: StatusObject) => {
       if (call !== this.call) return;
-      if (s.code === status.UNIMPLEMENTED && this.batched && this.stats.received === 0 && this.endReason === undefined) {
+      if (s.code === status.UNIMPLEMENTED && this.batched && this.lastReceived === undefined && this.endReason === undefined) {
         // A gateway without ReceiveBatch (Liiklus, or GRPC_BATCHED_RPCS=false): the same stream over Receive.
         this.batched = false;
-        this.options.onUnimplemented?.();
-        this.call = this.attach(this.options.open(false, this.maxRecords));
+        this.onUnimplemented?.();
+        this.call = this.attach(this.openWire(0n));
         return;
       }
       this.onStatus(s);
@@ -167,6 +193,7 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
   stop(reason: EndReason): void {
     if (this.endReason !== undefined) return;
     this.finishWire(reason);
+    clearTimeout(this.reopenTimer);
     this.call.cancel();
   }
 
@@ -239,6 +266,10 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
       this.stop('failed');
       return;
     }
+    // A re-opened call may repeat what the previous one sent (last_known_offset 0 skips nothing).
+    if (this.lastReceived !== undefined && record.offset <= this.lastReceived) return;
+    this.lastReceived = record.offset;
+    this.attempt = 0;
     this.queue.push(record);
     this.stats.received++;
     this.stats.maxBuffered = Math.max(this.stats.maxBuffered, this.queue.length);
@@ -252,6 +283,7 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
         return this.finishWire('revoked');
       case status.UNAVAILABLE:
       case status.CANCELLED:
+        if (this.reopenLater(s)) return;
         return this.finishWire('disconnected');
       case status.NOT_FOUND:
         // The session is gone (the gateway restarted or the subscription ended): the partition is no longer ours.
@@ -261,6 +293,22 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
         // Records that arrived before the failure are still handed over.
         return this.finishWire('failed', { keepQueue: true });
     }
+  }
+
+  /** Schedules a new Receive call with backoff; false when reconnecting is off or exhausted. */
+  private reopenLater(s: StatusObject): boolean {
+    if (this.reconnect === false || this.attempt >= this.reconnect.maxAttempts) return false;
+    const retryInMs = backoffDelay(this.attempt, this.reconnect);
+    this.attempt++;
+    this.hooks.interrupted(this, new SluiceClientError(s.code, s.details, `Receive (partition ${this.partition})`), this.attempt, retryInMs);
+    this.reopenTimer = setTimeout(() => {
+      if (this.endReason !== undefined) return;
+      this.call = this.attach(this.openWire(this.lastReceived ?? 0n));
+      // Still full: the new call waits too.
+      this.paused = this.queue.length >= this.bufferSize;
+      if (this.paused) this.call.pause();
+    }, retryInMs);
+    return true;
   }
 
   private finishWire(reason: EndReason, options: { keepQueue?: boolean } = {}): void {

@@ -86,6 +86,8 @@ export class Subscription implements AsyncIterable<PartitionStream> {
         if (this.ackMode === 'after') this.batcher.processed(stream.partition, record.offset);
       },
       wireEnded: (stream, reason) => this.onWireEnded(stream, reason),
+      interrupted: (stream, error, attempt, retryInMs) =>
+        this.events.next({ type: 'receive-interrupted', partition: stream.partition, sessionId: stream.sessionId, error, attempt, retryInMs }),
       settled: (stream) => {
         this.unsettled.delete(stream);
         // Revoked (or left): store what was processed now, not at the next tick.
@@ -221,10 +223,13 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     const format = this.options.format === 'event' ? ('LIIKLUS_EVENT' as const) : ('BINARY' as const);
     const { stub, batched } = this.transport;
     const stream = new PartitionStream({
-      open: (useBatch, maxRecords) =>
-        useBatch ? stub.ReceiveBatch({ request: { assignment, format }, maxRecords, maxBytes: 0 }) : stub.Receive({ assignment, format }),
+      open: (lastKnownOffset, useBatch, maxRecords) => {
+        const request = { assignment, format, lastKnownOffset: lastKnownOffset.toString() };
+        return useBatch ? stub.ReceiveBatch({ request, maxRecords, maxBytes: 0 }) : stub.Receive(request);
+      },
       batched: batched.receive,
       onUnimplemented: () => (batched.receive = false),
+      reconnect: this.reconnect,
       topic: this.topic,
       partition: assignment.partition,
       sessionId: assignment.sessionId,

@@ -32,6 +32,16 @@ export interface PositionsStore {
    * store without it is taken as reachable. The caller bounds its time.
    */
   ping?(): Promise<void>;
+  /** Where the store lives, for logs and the dashboard (e.g. `redis://host:6379/0`); never holds a password. */
+  readonly address?: string;
+  /**
+   * Optional, for the dashboard across gateways sharing this store: stores
+   * what one gateway reports about itself (opaque JSON), kept for `ttlMs`
+   * unless published again. Throws UnavailableError when down.
+   */
+  publishGatewayReport?(gatewayId: string, report: string, ttlMs: number): Promise<void>;
+  /** gatewayId -> report, for every report not expired. */
+  fetchGatewayReports?(): Promise<ReadonlyMap<string, string>>;
   /** Releases connections. Idempotent. */
   close(): Promise<void>;
 }

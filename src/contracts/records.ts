@@ -110,6 +110,8 @@ export interface RecordsStore {
    * Optional: a store without it is taken as reachable. The caller bounds its time.
    */
   ping?(): Promise<void>;
+  /** Where the store lives, for logs and the dashboard (e.g. `redis://host:6379/0`); never holds a password. */
+  readonly address?: string;
   /** Releases connections; open subscriptions end. Idempotent. */
   close(): Promise<void>;
 }

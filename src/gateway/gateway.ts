@@ -6,14 +6,18 @@ import {
   isSluiceError,
   NotFoundError,
   UnavailableError,
+  type GroupId,
+  type Envelope,
   type PartitionPositions,
   type PositionsStore,
   type PublishResult,
   type RecordsStore,
   type StoredRecord,
 } from '../contracts/index.ts';
+import { ActivityLog } from './activity.ts';
 import { resolveGroupId } from './group-id.ts';
 import { InFlight } from './in-flight.ts';
+import { linkSignals } from './linked-signal.ts';
 import { nextOffsets, replayWatermark, subscriptionPositions } from './positions.ts';
 import { Session } from './session.ts';
 import { SessionRegistry } from './session-registry.ts';
@@ -37,33 +41,80 @@ export interface SubscriptionHandle {
   close(): Promise<void>;
 }
 
+export interface GatewayOptions {
+  /** Most (topic, group version, partition) entries kept in the activity log. Default 10 000. */
+  maxTrackedPartitions?: number;
+  /** Checks a record before it is published (schema validation); see PublishCheck. */
+  publishCheck?: PublishCheck;
+}
+
+/**
+ * Refuses a record before anything is written: throws InvalidArgumentError.
+ * `field` prefixes the field names in its message ('' for Publish,
+ * 'records[3].' for a batch), so a refusal names the record.
+ */
+export type PublishCheck = (envelope: Envelope, field: string) => void;
+
+/** A live session, as operators see it. */
+export interface SessionView {
+  id: string;
+  topic: string;
+  group: GroupId;
+  partitions: number[];
+  openedAt: number;
+}
+
 /**
  * The gateway's use cases, independent of any transport or store: sessions,
  * assignments, positions, replay flags and acks.
  */
 export class Gateway {
   readonly stats = new StreamStats();
+  /** Records delivered and acks per partition, for metrics and the dashboard. */
+  readonly activity: ActivityLog;
   private readonly sessions = new SessionRegistry();
   private readonly acks = new InFlight();
   private readonly stopping = new AbortController();
+  private publishCheck: PublishCheck | undefined;
 
   constructor(
     private readonly records: RecordsStore,
     private readonly positions: PositionsStore,
     private readonly logger: Logger,
+    options: GatewayOptions = {},
   ) {
+    this.activity = new ActivityLog(options.maxTrackedPartitions ?? 10_000);
+    this.publishCheck = options.publishCheck;
     // Every open stream listens for shutdown: thousands of listeners are expected.
     setMaxListeners(0, this.stopping.signal);
+  }
+
+  /** Replaces the publish check (schemas reloaded); undefined: none. */
+  usePublishCheck(check: PublishCheck | undefined): void {
+    this.publishCheck = check;
   }
 
   get sessionCount(): number {
     return this.sessions.size;
   }
 
+  /** The open sessions (Subscribe streams) of this gateway and the partitions each holds. */
+  sessionViews(): SessionView[] {
+    return this.sessions.all().map((s) => ({ id: s.id, topic: s.topic, group: s.group, partitions: s.partitions, openedAt: s.openedAt }));
+  }
+
+  /** Topic, group name and owner of a live session; undefined when there is none. */
+  sessionAccess(sessionId: string): { topic: string; group: string; owner: string | undefined } | undefined {
+    const session = this.sessions.find(sessionId);
+    return session === undefined ? undefined : { topic: session.topic, group: session.group.name, owner: session.owner };
+  }
+
   publish(command: PublishCommand): Promise<PublishResult> {
     this.ensureServing();
     requireTopic('topic', command.topic);
-    return this.records.publish({ ...command, value: command.event === null ? command.value : null });
+    const envelope: Envelope = { ...command, value: command.event === null ? command.value : null };
+    this.publishCheck?.(envelope, '');
+    return this.records.publish(envelope);
   }
 
   /**
@@ -74,8 +125,13 @@ export class Gateway {
    */
   publishBatch(commands: readonly PublishCommand[]): Promise<PublishResult[]> {
     this.ensureServing();
-    commands.forEach((command, i) => requireTopic(`records[${i}].topic`, command.topic));
-    return Promise.all(commands.map((command) => this.records.publish({ ...command, value: command.event === null ? command.value : null })));
+    const envelopes = commands.map((command, i): Envelope => {
+      requireTopic(`records[${i}].topic`, command.topic);
+      const envelope: Envelope = { ...command, value: command.event === null ? command.value : null };
+      this.publishCheck?.(envelope, `records[${i}].`);
+      return envelope;
+    });
+    return Promise.all(envelopes.map((envelope) => this.records.publish(envelope)));
   }
 
   async subscribe(command: SubscribeCommand): Promise<SubscriptionHandle> {
@@ -85,6 +141,8 @@ export class Gateway {
     // Refuse to start without the group's positions: starting from
     // auto_offset_reset instead would silently replay or skip records.
     await this.positionsOrUnavailable(() => subscriptionPositions(this.positions, topic, group), 'cannot start a subscription');
+    // Shutdown may have begun during the read: joining now would leave a member behind.
+    this.ensureServing();
 
     const subscription = this.records.subscribe({
       topic,
@@ -96,7 +154,7 @@ export class Gateway {
           partitions,
         ),
     });
-    const session = new Session(randomUUID(), topic, group, subscription);
+    const session = new Session(randomUUID(), topic, group, subscription, command.owner);
     this.sessions.add(session);
     this.logger.debug({ sessionId: session.id, topic, group }, 'subscribed');
 
@@ -138,9 +196,11 @@ export class Gateway {
    * per record. Nothing is read from the store ahead of the caller's demand
    * beyond the store's own bounded read-ahead. Ends when the partition is
    * revoked, the subscription ends, or `signal` aborts; throws
-   * UnavailableError when the gateway shuts down.
+   * UnavailableError when the gateway shuts down. `onEnded` is told when the
+   * stream ends from this side (a newer Receive of the partition, the
+   * subscription closed), so a caller waiting elsewhere (for 'drain') stops waiting.
    */
-  async *receive(command: ReceiveCommand, signal: AbortSignal): AsyncGenerator<DeliveredBatch> {
+  async *receive(command: ReceiveCommand, signal: AbortSignal, onEnded?: () => void): AsyncGenerator<DeliveredBatch> {
     this.ensureServing();
     const session = this.sessions.get(command.sessionId);
     const source = session.source(command.partition);
@@ -150,20 +210,28 @@ export class Gateway {
       );
     }
     const reader = session.openReader(command.partition);
-    const stop = AbortSignal.any([signal, reader.signal, this.stopping.signal]);
-    const stream = this.stats.open(session.id, command.partition);
+    const stop = linkSignals([signal, reader.signal, this.stopping.signal]);
+    if (onEnded !== undefined) reader.signal.addEventListener('abort', onEnded, { once: true });
+    const stream = this.stats.open(session, command.partition);
     try {
       const replayThrough = await this.positionsOrUnavailable(
         () => replayWatermark(this.positions, session.topic, session.group.name, command.partition),
         'cannot start receiving',
       );
-      for await (const batch of source.batches(stop)) {
+      for await (const batch of source.batches(stop.signal)) {
         stream.pulled += batch.length;
         const records = skipKnown(batch, command.lastKnownOffset);
-        if (records.length > 0) yield { records, replayThrough };
+        if (records.length === 0) continue;
+        stream.delivered += records.length;
+        stream.inHand = true;
+        yield { records, replayThrough };
+        stream.inHand = false;
       }
       if (this.stopping.signal.aborted) throw new UnavailableError('gateway is shutting down; receive again');
     } finally {
+      stop.dispose();
+      if (onEnded !== undefined) reader.signal.removeEventListener('abort', onEnded);
+      this.activity.delivered(session.topic, session.group, command.partition, stream.delivered);
       this.stats.close(stream);
       session.closeReader(command.partition, reader);
     }
@@ -173,11 +241,15 @@ export class Gateway {
   ack(command: AckCommand): Promise<void> {
     if (command.kind === 'session') {
       const session = this.sessions.get(command.sessionId);
-      return this.acks.track(this.positions.update(session.topic, session.group, command.partition, command.offset));
+      return this.store(session.topic, session.group, command.partition, command.offset);
     }
     const topic = requireTopic('topic', command.topic);
     const group = resolveGroupId(requireGroup('group', command.group), command.groupVersion);
-    return this.acks.track(this.positions.update(topic, group, command.partition, command.offset));
+    return this.store(topic, group, command.partition, command.offset);
+  }
+
+  private store(topic: string, group: GroupId, partition: number, offset: bigint): Promise<void> {
+    return this.acks.track(this.positions.update(topic, group, partition, offset).then(() => this.activity.acked(topic, group, partition, offset)));
   }
 
   getOffsets(query: OffsetsQuery): Promise<PartitionPositions> {

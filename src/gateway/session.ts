@@ -7,12 +7,15 @@ import type { GroupId, PartitionSource, Subscription } from '../contracts/index.
 export class Session {
   private readonly sources = new Map<number, PartitionSource>();
   private readonly readers = new Map<number, AbortController>();
+  readonly openedAt = Date.now();
 
   constructor(
     readonly id: string,
     readonly topic: string,
     readonly group: GroupId,
     readonly subscription: Subscription,
+    /** The principal that opened it (undefined without authentication). */
+    readonly owner?: string,
   ) {}
 
   /** Records the member's whole assignment; returns the sources that are new to it. */

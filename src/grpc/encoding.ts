@@ -1,4 +1,5 @@
 import { SluiceError, type StoredRecord } from '../contracts/index.ts';
+import { binaryModeHeaders, toStructuredCloudEvent } from './cloudevents-json.ts';
 import type { ContentFormat } from './mappers.ts';
 
 /**
@@ -168,11 +169,24 @@ export class NotAnEventError extends SluiceError {
   }
 }
 
+/**
+ * An event record as a BINARY Record carries it: as a CloudEvents JSON
+ * document (format BINARY, as Liiklus), or as its data with ce_* headers
+ * (cloudevents_binary_mode). Plain records, and format LIIKLUS_EVENT, as they are.
+ */
+function asSent(record: StoredRecord, format: ContentFormat): StoredRecord {
+  if (record.event === null || format === 'event') return record;
+  if (format === 'binary') return { ...record, value: toStructuredCloudEvent(record.event) };
+  const headers = new Map(record.headers);
+  for (const [name, value] of Object.entries(binaryModeHeaders(record.event))) headers.set(name, value);
+  return { ...record, value: record.event.data, headers };
+}
+
 /** Size of the inner Record / LiiklusEventRecord message. */
 function innerSize(record: StoredRecord, format: ContentFormat, replay: boolean): number {
   const { seconds, nanos } = timestampParts(record.timestamp);
   const common = commonSize(record, replay, varint64(record.offset), timestampSize(seconds, nanos));
-  if (format === 'binary') {
+  if (format !== 'event') {
     const value = record.value !== null && record.value.length > 0 ? lenField(RECORD_VALUE, record.value.length) : 0;
     return common + value + headersSize(record.headers);
   }
@@ -182,11 +196,11 @@ function innerSize(record: StoredRecord, format: ContentFormat, replay: boolean)
 
 /** Encoded size of one ReceiveReply for `record`. */
 export function receiveReplySize(record: StoredRecord, format: ContentFormat, replay: boolean): number {
-  return lenField(REPLY_RECORD, innerSize(record, format, replay));
+  return lenField(REPLY_RECORD, innerSize(asSent(record, format), format, replay));
 }
 
 function writeReply(w: Writer, record: StoredRecord, format: ContentFormat, replay: boolean): void {
-  w.varint(format === 'binary' ? REPLY_RECORD : REPLY_EVENT_RECORD);
+  w.varint(format !== 'event' ? REPLY_RECORD : REPLY_EVENT_RECORD);
   w.varint(innerSize(record, format, replay));
   const offset = varint64(record.offset);
   if (offset !== 0) {
@@ -194,7 +208,7 @@ function writeReply(w: Writer, record: StoredRecord, format: ContentFormat, repl
     w.varint64(offset);
   }
   if (record.key !== null && record.key.length > 0) w.bytes(RECORD_KEY, record.key);
-  if (format === 'binary') {
+  if (format !== 'event') {
     if (record.value !== null && record.value.length > 0) w.bytes(RECORD_VALUE, record.value);
   } else {
     const event = record.event!;
@@ -217,7 +231,7 @@ function writeReply(w: Writer, record: StoredRecord, format: ContentFormat, repl
     w.varint(RECORD_REPLAY);
     w.varint(1);
   }
-  if (format === 'binary') {
+  if (format !== 'event') {
     for (const [name, value] of record.headers) {
       const nameBytes = strLen(name);
       w.varint(RECORD_HEADERS);
@@ -249,8 +263,9 @@ function writeEvent(w: Writer, event: NonNullable<StoredRecord['event']>): void 
 }
 
 /** One ReceiveReply message. */
-export function encodeReceiveReply(record: StoredRecord, format: ContentFormat, replay: boolean): Buffer {
-  const w = new Writer(Buffer.allocUnsafe(receiveReplySize(record, format, replay)));
+export function encodeReceiveReply(stored: StoredRecord, format: ContentFormat, replay: boolean): Buffer {
+  const record = asSent(stored, format);
+  const w = new Writer(Buffer.allocUnsafe(lenField(REPLY_RECORD, innerSize(record, format, replay))));
   writeReply(w, record, format, replay);
   return w.buf;
 }
@@ -273,7 +288,7 @@ export function encodeReceiveBatchReply(
   for (let i = from; i < to; i++) {
     w.varint(BATCH_REPLIES);
     w.varint(sizes[i]!);
-    writeReply(w, records[i]!, format, isReplay(records[i]!));
+    writeReply(w, asSent(records[i]!, format), format, isReplay(records[i]!));
   }
   return w.buf;
 }

@@ -78,10 +78,15 @@ function toAutoOffsetReset(value: SubscribeRequest['autoOffsetReset']): AutoOffs
   throw new InvalidArgumentError('auto_offset_reset', `unknown value ${String(value)}: use EARLIEST or LATEST`);
 }
 
-export type ContentFormat = 'binary' | 'event';
+/**
+ * binary: Record, an event as a CloudEvents JSON document (as Liiklus);
+ * binary-event-data: Record, an event as its data plus ce_* headers
+ * (cloudevents_binary_mode); event: LiiklusEventRecord.
+ */
+export type ContentFormat = 'binary' | 'binary-event-data' | 'event';
 
-export function toContentFormat(value: ReceiveRequest['format']): ContentFormat {
-  if (value === 'BINARY' || value === 0) return 'binary';
+export function toContentFormat(value: ReceiveRequest['format'], cloudeventsBinaryMode = false): ContentFormat {
+  if (value === 'BINARY' || value === 0) return cloudeventsBinaryMode ? 'binary-event-data' : 'binary';
   if (value === 'LIIKLUS_EVENT' || value === 1) return 'event';
   throw new InvalidArgumentError('format', `unknown value ${String(value)}: use BINARY or LIIKLUS_EVENT`);
 }

@@ -5,6 +5,7 @@ import { batchEntrySize, encodeReceiveBatchReply, encodeReceiveReply, receiveRep
 import { toContentFormat, toReceiveCommand } from '../mappers.ts';
 import type { ReceiveBatchRequest, ReceiveRequest } from '../messages.ts';
 import { drained } from '../stream-writer.ts';
+import { linkSignals } from '../../gateway/index.ts';
 import type { HandlerContext } from './context.ts';
 import { countCall, reportError } from './report.ts';
 
@@ -35,7 +36,7 @@ type Send = (call: ServerWritableStream<unknown, Buffer>, batch: DeliveredBatch,
  */
 export function receiveHandler(context: HandlerContext) {
   return streamHandler<ReceiveRequest>(context, 'Receive', (request) => {
-    const format = toContentFormat(request.format);
+    const format = toContentFormat(request.format, request.cloudeventsBinaryMode === true);
     const send: Send = async (call, { records, replayThrough }, stop) => {
       let waits = 0;
       for (const record of records) {
@@ -66,7 +67,7 @@ export function receiveBatchHandler(context: HandlerContext, limits: BatchLimits
       if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(`request.${err.field}`, err.reason);
       throw err;
     }
-    const format = toContentFormat(request.format);
+    const format = toContentFormat(request.format, request.cloudeventsBinaryMode === true);
     const maxRecords = Math.min(batchRequest.maxRecords || limits.defaultRecords, limits.maxRecords);
     const maxBytes = Math.min(batchRequest.maxBytes || limits.defaultBytes, limits.maxBytes);
     const send: Send = async (call, { records, replayThrough }, stop) => {
@@ -117,16 +118,18 @@ function streamHandler<Req>(
   return async (call: ServerWritableStream<Req, Buffer>): Promise<void> => {
     const cancelled = new AbortController();
     call.on('cancelled', () => cancelled.abort());
-    const stop = AbortSignal.any([cancelled.signal, context.shutdown]);
+    // Ended by the core (replaced by a newer Receive, session closed): also ends a wait for 'drain'.
+    const ended = new AbortController();
+    const link = linkSignals([cancelled.signal, context.shutdown, ended.signal]);
+    const stop = link.signal;
     const out = call as unknown as ServerWritableStream<unknown, Buffer>;
     try {
       const { request, send } = prepare(call.request);
-      const batches = context.gateway.receive(toReceiveCommand(request), stop);
-      const { recordsSent, backpressureWaits } = context.metrics;
+      const batches = context.gateway.receive(toReceiveCommand(request), stop, () => ended.abort());
+      const { backpressureWaits } = context.metrics;
       for await (const batch of batches) {
         const waits = await send(out, batch, stop);
         if (waits > 0) backpressureWaits.inc(waits);
-        recordsSent.inc(batch.records.length);
         if (stop.aborted) break;
       }
       if (cancelled.signal.aborted) {
@@ -139,6 +142,8 @@ function streamHandler<Req>(
     } catch (err) {
       if (cancelled.signal.aborted) countCall(context, rpc, status.CANCELLED);
       else call.emit('error', reportError(context, rpc, err));
+    } finally {
+      link.dispose();
     }
   };
 }

@@ -8,6 +8,7 @@ export function reportError(context: HandlerContext, rpc: string, err: unknown) 
   else context.logger.debug({ rpc, message: (err as Error).message }, 'call failed');
   const serviceError = toServiceError(err);
   countCall(context, rpc, serviceError.code);
+  if (serviceError.code !== status.CANCELLED) context.metrics.recentErrors.add(rpc, status[serviceError.code], serviceError.details ?? String(err));
   return serviceError;
 }
 
