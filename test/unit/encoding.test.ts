@@ -99,3 +99,19 @@ describe('hand-written reply encoding', () => {
     expect(decode('PublishBatchReply', encodePublishBatchReply(results)).results).toEqual(results.map((r) => ({ ...r, offset: String(r.offset) })));
   });
 });
+
+describe('hand-written encoding of events in BINARY replies', () => {
+  const event = { id: 'id-1', type: 'com.example', source: '/src', time: '', dataContentType: 'application/json', data: bytes('{"n":1}'), extensions: { tenant: 'acme' } };
+
+  it('format BINARY carries the event as a CloudEvents JSON document (as Liiklus)', () => {
+    const r = decode('ReceiveReply', encodeReceiveReply(record({ event, value: bytes('{"n":1}') }), 'binary', false)).record;
+    expect(JSON.parse(Buffer.from(r.value).toString())).toMatchObject({ specversion: '1.0', id: 'id-1', tenant: 'acme', data: { n: 1 } });
+  });
+
+  it('cloudevents_binary_mode carries the data with ce_* headers beside the record headers', () => {
+    const r = decode('ReceiveReply', encodeReceiveReply(record({ event, value: bytes('{"n":1}') }), 'binary-event-data', false)).record;
+    expect(Buffer.from(r.value).toString()).toBe('{"n":1}');
+    expect(Buffer.from(r.headers.ce_id).toString()).toBe('id-1');
+    expect(Buffer.from(r.headers.h1).toString()).toBe('x');
+  });
+});
