@@ -146,6 +146,8 @@ for (const scenario of scenarios) {
   const direct: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     bar.update({ scenario: `${scenario.group}: ${scenario.name} (round ${round + 1})` });
+    // No terminal (CI, a log file): a line per step instead of the bar.
+    if (!process.stderr.isTTY) console.error(`bench ${bar.getProgress() === 0 ? 0 : Math.round(bar.getProgress() * 100)} %: ${scenario.group}: ${scenario.name} (round ${round + 1})`);
     const r = await scenario.run();
     sluice.push(r.sluice);
     direct.push(r.direct);
