@@ -7,7 +7,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
+const quick = process.env.BENCH_QUICK === '1';
 const benches: Array<{ file: string; env?: Record<string, string>; label: string }> = [
+  { file: 'sidebyside.ts', label: 'Sluice beside direct kafkajs (receive, publish, latency, scale)' },
   { file: 'gateway.ts', label: 'gateway, memory stores' },
   { file: 'gateway.ts', env: { POSITIONS_STORE: 'redis' }, label: 'gateway, redis positions' },
   { file: 'acks.ts', label: 'redis positions store alone' },
@@ -15,7 +17,8 @@ const benches: Array<{ file: string; env?: Record<string, string>; label: string
 ];
 
 let failed = 0;
-for (const bench of benches) {
+// BENCH_QUICK=1: the side-by-side smoke test alone (it asserts that the run works and writes its files).
+for (const bench of quick ? benches.slice(0, 1) : benches) {
   const path = fileURLToPath(new URL(bench.file, import.meta.url));
   if (!existsSync(path)) continue;
   console.log(`\n## ${bench.label} (bench/${bench.file})`);

@@ -92,6 +92,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
       logger: logger.child({ component: 'grpc' }),
       host: settings.GRPC_HOST,
       port: settings.GRPC_PORT,
+      batchedRpcs: settings.GRPC_BATCHED_RPCS,
       access: {
         internalTopics: new InternalTopics(parsePatternList(settings.INTERNAL_TOPICS_ALLOWED)),
         policy,

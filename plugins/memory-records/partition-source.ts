@@ -1,8 +1,8 @@
 import { linkSignals, type AutoOffsetReset, type PartitionSource, type StoredRecord, type SubscribeOptions } from '../../src/contracts/index.ts';
 import type { PartitionLog } from './partition-log.ts';
 
-/** Records per batch: the log is all in memory, this only keeps one batch's array small. */
-const MAX_BATCH = 1_000;
+/** Records per batch: the log is all in memory; this bounds what a stalled reader holds (one batch). */
+const MAX_BATCH = 256;
 
 /** One partition assigned to one member; revoked by the group on rebalance. */
 export class MemoryPartitionSource implements PartitionSource {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { PublishResult, SluiceClient } from '../client/index.ts';
+import type { PublishRecord, PublishResult, SluiceClient } from '../client/index.ts';
 import { lineSource } from './lines.ts';
 import { Progress, summaryLine } from './progress.ts';
 import { addressOption, parseCount, withClient, type ConnectionFlags } from './shared.ts';
@@ -17,7 +17,7 @@ export function publishCommand(): Command {
     .argument('[value]', 'the value of one record')
     .option('-k, --key <key>', 'record key: records with the same key land in the same partition')
     .option('-f, --file <path>', 'publish each line of this file as one record')
-    .option('--in-flight <n>', 'publishes awaiting a reply at once (1 keeps the input order)', parseCount('--in-flight', 1), 1)
+    .option('--in-flight <n>', 'publish calls (of up to 500 records each) awaiting a reply at once (1 keeps the input order)', parseCount('--in-flight', 1), 1)
     .addOption(addressOption())
     .action(async (topic: string, value: string | undefined, flags: PublishFlags) => {
       const source = await lineSource(value, flags.file);
@@ -41,7 +41,15 @@ export function publishCommand(): Command {
     });
 }
 
-/** Publishes every value with at most `inFlight` calls outstanding; stops at the first failure. */
+/** Records per PublishBatch call (the client falls back to Publish on a gateway without it). */
+const BATCH_RECORDS = 500;
+
+/**
+ * Publishes every value in PublishBatch calls of up to BATCH_RECORDS, with at
+ * most `inFlight` calls outstanding; stops at the first failure. A batch is
+ * sent when it is full or when the input has nothing more ready, so a slow
+ * stdin is not held back.
+ */
 async function publishAll(
   client: SluiceClient,
   topic: string,
@@ -52,18 +60,39 @@ async function publishAll(
   const pending = new Set<Promise<unknown>>();
   let failure: { error: unknown } | undefined;
   let last: PublishResult | undefined;
-  for await (const value of values) {
-    if (failure) break;
-    const call = client
-      .publish(topic, value, flags.key === undefined ? {} : { key: flags.key })
+  const options = flags.key === undefined ? {} : { key: flags.key };
+  const publishBatch = async (records: PublishRecord[]) =>
+    // One record: plain Publish (its errors name the field as Publish does).
+    records.length === 1 ? [await client.publish(topic, records[0]!.value, options)] : client.publishBatch(records);
+  let batch: string[] = [];
+  const send = async () => {
+    const records = batch.map((value) => ({ topic, value, ...options }));
+    batch = [];
+    const call = publishBatch(records)
       .then(
-        (result) => (last = onPublished(result)),
+        (results) => results.forEach((result) => (last = onPublished(result))),
         (error: unknown) => (failure ??= { error }),
       )
       .finally(() => pending.delete(call));
     pending.add(call);
     if (pending.size >= flags.inFlight) await Promise.race(pending);
+  };
+  const iterator = values[Symbol.asyncIterator]();
+  let next = iterator.next();
+  for (;;) {
+    // Send what is gathered when the next line is not ready yet (a slow stdin).
+    const ready = await Promise.race([next, new Promise<'waiting'>((resolve) => setImmediate(() => resolve('waiting')))]);
+    if (ready === 'waiting' && batch.length > 0) {
+      await send();
+      continue;
+    }
+    const item = await next;
+    if (item.done || failure) break;
+    batch.push(item.value);
+    next = iterator.next();
+    if (batch.length >= BATCH_RECORDS) await send();
   }
+  if (batch.length > 0 && !failure) await send();
   await Promise.all(pending);
   if (failure) throw failure.error;
   return last;

@@ -4,8 +4,8 @@ import { SluiceClientError } from './errors.ts';
 import { toBuffer } from './records.ts';
 import { toOffsetMap, unary } from './rpc.ts';
 import { Subscription } from './subscription.ts';
-import type { BytesLike, ConnectOptions, EventInput, PublishOptions, PublishResult, SubscribeOptions } from './types.ts';
-import { createStub, type EventMessage, type LiiklusStub, type PublishRequestMessage } from './wire.ts';
+import type { BytesLike, ConnectOptions, EventInput, PublishOptions, PublishRecord, PublishResult, SubscribeOptions } from './types.ts';
+import { createStub, type EventMessage, type LiiklusStub, type PublishReplyMessage, type PublishRequestMessage } from './wire.ts';
 
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
@@ -15,6 +15,8 @@ export class SluiceClient {
   private readonly callTimeoutMs: number;
   private readonly subscriptions = new Set<Subscription>();
   private closed = false;
+  /** The batched RPCs are used until the gateway answers UNIMPLEMENTED (Liiklus, or GRPC_BATCHED_RPCS=false). */
+  private readonly batched = { receive: true, publish: true };
 
   constructor(
     readonly address: string,
@@ -46,13 +48,30 @@ export class SluiceClient {
 
   /** Stores one record; resolves with where it landed. */
   async publish(topic: string, value: BytesLike, options: PublishOptions = {}): Promise<PublishResult> {
-    const request: PublishRequestMessage = { topic };
-    if (options.key !== undefined) request.key = toBuffer(options.key);
-    if (options.headers !== undefined) request.headers = Object.fromEntries(Object.entries(options.headers).map(([k, v]) => [k, toBuffer(v)]));
-    if (options.event !== undefined) request.liiklusEvent = toEventMessage(options.event, value);
-    else request.value = toBuffer(value);
-    const reply = await unary(this.stub.Publish, this.stub, 'Publish', request, this.callTimeoutMs);
-    return { topic: reply.topic, partition: reply.partition, offset: BigInt(reply.offset) };
+    const reply = await unary(this.stub.Publish, this.stub, 'Publish', toPublishRequest({ topic, value, ...options }), this.callTimeoutMs);
+    return toPublishResult(reply);
+  }
+
+  /**
+   * Stores many records in one call (PublishBatch): all or none are accepted
+   * (a bad one fails the call, naming `records[i]`); results in the same
+   * order. Against a gateway without PublishBatch (Liiklus) the records go
+   * as concurrent Publish calls instead (then a failure may leave some stored).
+   */
+  async publishBatch(records: readonly PublishRecord[]): Promise<PublishResult[]> {
+    const requests = records.map(toPublishRequest);
+    if (this.batched.publish) {
+      try {
+        const reply = await unary(this.stub.PublishBatch, this.stub, 'PublishBatch', { records: requests }, this.callTimeoutMs);
+        return reply.results.map(toPublishResult);
+      } catch (err) {
+        if (!(err instanceof SluiceClientError) || err.code !== status.UNIMPLEMENTED) throw err;
+        this.batched.publish = false;
+      }
+    }
+    return Promise.all(
+      requests.map(async (request) => toPublishResult(await unary(this.stub.Publish, this.stub, 'Publish', request, this.callTimeoutMs))),
+    );
   }
 
   /** Stores a group's position in a partition (the stateless Ack form). */
@@ -77,7 +96,10 @@ export class SluiceClient {
     if (this.closed) throw new SluiceClientError(status.CANCELLED, 'the client is closed', 'Subscribe');
     const { topic, group } = options;
     const groupVersion = options.groupVersion ?? 0;
-    const subscription = new Subscription({ stub: this.stub, ack: (partition, offset) => this.ack(topic, group, partition, offset, groupVersion) }, options);
+    const subscription = new Subscription(
+      { stub: this.stub, batched: this.batched, ack: (partition, offset) => this.ack(topic, group, partition, offset, groupVersion) },
+      options,
+    );
     this.subscriptions.add(subscription);
     subscription.events$.subscribe({ complete: () => this.subscriptions.delete(subscription) });
     return subscription;
@@ -90,6 +112,19 @@ export class SluiceClient {
     await Promise.allSettled([...this.subscriptions].map((s) => s.close()));
     this.stub.close();
   }
+}
+
+function toPublishRequest(record: PublishRecord): PublishRequestMessage {
+  const request: PublishRequestMessage = { topic: record.topic };
+  if (record.key !== undefined) request.key = toBuffer(record.key);
+  if (record.headers !== undefined) request.headers = Object.fromEntries(Object.entries(record.headers).map(([k, v]) => [k, toBuffer(v)]));
+  if (record.event !== undefined) request.liiklusEvent = toEventMessage(record.event, record.value);
+  else request.value = toBuffer(record.value);
+  return request;
+}
+
+function toPublishResult(reply: PublishReplyMessage): PublishResult {
+  return { topic: reply.topic, partition: reply.partition, offset: BigInt(reply.offset) };
 }
 
 function toEventMessage(event: EventInput, value: BytesLike): Partial<EventMessage> {

@@ -17,6 +17,7 @@ export type {
   EventInput,
   LiiklusEvent,
   PublishOptions,
+  PublishRecord,
   PublishResult,
   ReconnectOptions,
   SubscribeOptions,

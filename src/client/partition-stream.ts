@@ -29,8 +29,16 @@ export interface PartitionStreamOptions {
   sessionId: string;
   bufferSize: number;
   hooks: PartitionHooks;
-  /** Opens the partition's Receive call, skipping records up to `lastKnownOffset` (0: none). */
-  open(lastKnownOffset: bigint): ClientReadableStream<ReceiveReplyMessage>;
+  /**
+   * Opens the partition's wire, skipping records up to `lastKnownOffset` (0:
+   * none): ReceiveBatch (`batched`, up to `maxRecords` per message) or
+   * Receive. A batched wire the gateway does not serve (UNIMPLEMENTED, e.g.
+   * Liiklus) is reopened as Receive, and `onUnimplemented` is told so that
+   * later streams go straight to Receive.
+   */
+  open(lastKnownOffset: bigint, batched: boolean, maxRecords: number): ClientReadableStream<unknown>;
+  batched: boolean;
+  onUnimplemented?(): void;
   /** Re-open a Receive that ended with UNAVAILABLE or CANCELLED (the Subscribe is alive); false: end the stream. */
   reconnect: ResolvedReconnect | false;
 }
@@ -73,35 +81,77 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
   private wake: (() => void) | undefined;
   private idleWaiters: Array<() => void> = [];
   private resolveEnded!: (reason: EndReason) => void;
-  private call: ClientReadableStream<ReceiveReplyMessage>;
-  private readonly open: (lastKnownOffset: bigint) => ClientReadableStream<ReceiveReplyMessage>;
+  private call: ClientReadableStream<unknown>;
+  private readonly open: PartitionStreamOptions['open'];
   private readonly reconnect: ResolvedReconnect | false;
   /** The highest offset received over any of this stream's calls. */
   private lastReceived: bigint | undefined;
   private attempt = 0;
   private reopenTimer: NodeJS.Timeout | undefined;
 
+  private batched: boolean;
+  private readonly onUnimplemented: (() => void) | undefined;
+  /**
+   * Replies per ReceiveBatch message: half the buffer, so that pausing once
+   * more would not fit keeps the local buffer within bufferSize (grpc-js
+   * hands over whole messages).
+   */
+  private readonly maxRecords: number;
+
   constructor(options: PartitionStreamOptions) {
     this.topic = options.topic;
     this.partition = options.partition;
     this.sessionId = options.sessionId;
     this.bufferSize = Math.max(1, options.bufferSize);
+    this.maxRecords = Math.max(1, Math.floor(this.bufferSize / 2));
     this.hooks = options.hooks;
     this.open = options.open;
     this.reconnect = options.reconnect;
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
-    this.call = this.attach(options.open(0n));
+    this.batched = options.batched;
+    this.onUnimplemented = options.onUnimplemented;
+    this.call = this.attach(this.openWire(0n));
   }
 
-  private attach(call: ClientReadableStream<ReceiveReplyMessage>): ClientReadableStream<ReceiveReplyMessage> {
-    call.on('data', (reply: ReceiveReplyMessage) => {
-      if (call === this.call) this.onData(reply);
+  private openWire(lastKnownOffset: bigint): ClientReadableStream<unknown> {
+    return this.open(lastKnownOffset, this.batched, this.maxRecords);
+  }
+
+  private attach(call: ClientReadableStream<unknown>): ClientReadableStream<unknown> {
+    const batched = this.batched;
+    call.on('data', (message: ReceiveReplyMessage | { replies: ReceiveReplyMessage[] }) => {
+      if (call !== this.call) return;
+      if (batched) for (const reply of (message as { replies: ReceiveReplyMessage[] }).replies) this.onData(reply);
+      else this.onData(message as ReceiveReplyMessage);
+      this.pauseIfFull();
     });
     call.on('error', () => undefined); // reported through 'status'
     call.on('status', (s: StatusObject) => {
-      if (call === this.call) this.onStatus(s);
+      if (call !== this.call) return;
+      if (s.code === status.UNIMPLEMENTED && this.batched && this.lastReceived === undefined && this.endReason === undefined) {
+        // A gateway without ReceiveBatch (Liiklus, or GRPC_BATCHED_RPCS=false): the same stream over Receive.
+        this.batched = false;
+        this.onUnimplemented?.();
+        this.call = this.attach(this.openWire(0n));
+        return;
+      }
+      this.onStatus(s);
     });
     return call;
+  }
+
+  /** Pauses the wire while one more message might not fit in the local buffer. */
+  private pauseIfFull(): void {
+    const room = this.bufferSize - this.queue.length;
+    if (!this.paused && this.endReason === undefined && room < (this.batched ? this.maxRecords : 1)) {
+      this.paused = true;
+      this.call.pause();
+    }
+  }
+
+  /** The RPC the records come over: ReceiveBatch by default, Receive on a gateway without it. */
+  get wire(): 'ReceiveBatch' | 'Receive' {
+    return this.batched ? 'ReceiveBatch' : 'Receive';
   }
 
   /** Records waiting locally (never more than bufferSize). */
@@ -223,10 +273,6 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
     this.queue.push(record);
     this.stats.received++;
     this.stats.maxBuffered = Math.max(this.stats.maxBuffered, this.queue.length);
-    if (this.queue.length >= this.bufferSize && !this.paused) {
-      this.paused = true;
-      this.call.pause();
-    }
     this.wakeUp();
   }
 
@@ -257,7 +303,7 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
     this.hooks.interrupted(this, new SluiceClientError(s.code, s.details, `Receive (partition ${this.partition})`), this.attempt, retryInMs);
     this.reopenTimer = setTimeout(() => {
       if (this.endReason !== undefined) return;
-      this.call = this.attach(this.open(this.lastReceived ?? 0n));
+      this.call = this.attach(this.openWire(this.lastReceived ?? 0n));
       // Still full: the new call waits too.
       this.paused = this.queue.length >= this.bufferSize;
       if (this.paused) this.call.pause();
@@ -276,7 +322,7 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
   }
 
   private resumeIfLow(): void {
-    if (this.paused && this.queue.length <= this.bufferSize / 2 && this.endReason === undefined) {
+    if (this.paused && this.queue.length <= this.bufferSize - (this.batched ? this.maxRecords : this.bufferSize / 2) && this.endReason === undefined) {
       this.paused = false;
       this.call.resume();
     }

@@ -21,6 +21,8 @@ export interface AckEvent {
 export interface SubscriptionTransport {
   stub: LiiklusStub;
   ack(partition: number, offset: bigint): Promise<void>;
+  /** Which batched RPCs the gateway is believed to serve; set to false on UNIMPLEMENTED. */
+  batched: { receive: boolean };
 }
 
 type State = 'running' | 'closing' | 'closed';
@@ -222,8 +224,14 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     this.attempt = 0;
     this.open.get(assignment.partition)?.stop('revoked');
     const format = this.options.format === 'event' ? ('LIIKLUS_EVENT' as const) : ('BINARY' as const);
+    const { stub, batched } = this.transport;
     const stream = new PartitionStream({
-      open: (lastKnownOffset) => this.transport.stub.Receive({ assignment, format, lastKnownOffset: lastKnownOffset.toString() }),
+      open: (lastKnownOffset, useBatch, maxRecords) => {
+        const request = { assignment, format, lastKnownOffset: lastKnownOffset.toString() };
+        return useBatch ? stub.ReceiveBatch({ request, maxRecords, maxBytes: 0 }) : stub.Receive(request);
+      },
+      batched: batched.receive,
+      onUnimplemented: () => (batched.receive = false),
       reconnect: this.reconnect,
       topic: this.topic,
       partition: assignment.partition,

@@ -40,6 +40,12 @@ export interface PublishOptions {
   event?: EventInput;
 }
 
+/** One record of SluiceClient.publishBatch: a value (or an event's data) for a topic, with publish options. */
+export interface PublishRecord extends PublishOptions {
+  topic: string;
+  value: BytesLike;
+}
+
 export interface PublishResult {
   topic: string;
   partition: number;

@@ -94,6 +94,18 @@ export interface LiiklusStub extends grpc.Client {
   Ack: UnaryMethod<AckRequestMessage, object>;
   GetOffsets: UnaryMethod<{ topic: string; group: string; groupVersion: number }, OffsetsReplyMessage>;
   GetEndOffsets: UnaryMethod<{ topic: string }, OffsetsReplyMessage>;
+  ReceiveBatch: StreamMethod<ReceiveBatchRequestMessage, ReceiveBatchReplyMessage>;
+  PublishBatch: UnaryMethod<{ records: PublishRequestMessage[] }, { results: PublishReplyMessage[] }>;
+}
+
+export interface ReceiveBatchRequestMessage {
+  request: ReceiveRequestMessage;
+  maxRecords: number;
+  maxBytes: number;
+}
+
+export interface ReceiveBatchReplyMessage {
+  replies: ReceiveReplyMessage[];
 }
 
 let constructor: grpc.ServiceClientConstructor | undefined;

@@ -29,9 +29,15 @@ export interface ReceiveCommand {
   lastKnownOffset: bigint;
 }
 
-export interface DeliveredRecord extends StoredRecord {
-  /** True when some version of the group has already acked this offset. */
-  replay: boolean;
+/** Records of one partition as the store had them available, in offset order (at least one). */
+export interface DeliveredBatch {
+  records: readonly StoredRecord[];
+  /**
+   * The replay watermark: a record at or below it is a replay (some version
+   * of the group has already acked it); -1n when none. One figure per stream
+   * rather than a flag copied onto every record.
+   */
+  replayThrough: bigint;
 }
 
 /** Either names a live session (assignment form) or the group itself (stateless form). */

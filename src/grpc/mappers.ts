@@ -1,16 +1,13 @@
-import { binaryModeHeaders, toStructuredCloudEvent } from './cloudevents-json.ts';
-import { InvalidArgumentError, SluiceError, type AutoOffsetReset, type CloudEvent } from '../contracts/index.ts';
-import type { AckCommand, DeliveredRecord, OffsetsQuery, PublishCommand, ReceiveCommand, SubscribeCommand } from '../gateway/index.ts';
+import { InvalidArgumentError, SluiceError, type AutoOffsetReset, type CloudEvent, type StoredRecord } from '../contracts/index.ts';
+import type { AckCommand, OffsetsQuery, PublishCommand, ReceiveCommand, SubscribeCommand } from '../gateway/index.ts';
 import type {
   AckRequest,
   GetOffsetsRequest,
   LiiklusEventMessage,
   OffsetsReply,
   PublishRequest,
-  ReceiveReply,
   ReceiveRequest,
   SubscribeRequest,
-  TimestampMessage,
 } from './messages.ts';
 
 // CloudEvents attribute names: lower-case letters and digits only.
@@ -26,6 +23,21 @@ export function toPublishCommand(request: PublishRequest): PublishCommand {
     event,
     headers: new Map(Object.entries(request.headers ?? {})),
   };
+}
+
+/**
+ * The records of a PublishBatch, every one validated (as Publish validates
+ * one) before any is written; a bad one is named by its index (`records[3].topic`).
+ */
+export function toPublishCommands(records: readonly PublishRequest[]): PublishCommand[] {
+  return records.map((request, i) => {
+    try {
+      return toPublishCommand(request);
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(`records[${i}].${err.field}`, err.reason);
+      throw err;
+    }
+  });
 }
 
 function toCloudEvent(message: LiiklusEventMessage): CloudEvent {
@@ -115,63 +127,16 @@ export function toOffsetsReply(offsets: ReadonlyMap<number, bigint>): OffsetsRep
   return reply;
 }
 
-const EMPTY = new Uint8Array(0);
-
-export function toReceiveReply(record: DeliveredRecord, format: ContentFormat): ReceiveReply {
-  const common = {
-    offset: record.offset.toString(),
-    key: record.key ?? EMPTY,
-    timestamp: toTimestamp(record.timestamp),
-    replay: record.replay,
-  };
-  if (format === 'binary' && record.event !== null) {
-    return { record: { ...common, value: toStructuredCloudEvent(record.event), headers: Object.fromEntries(record.headers) } };
-  }
-  if (format === 'binary-event-data' && record.event !== null) {
-    return { record: { ...common, value: record.event.data, headers: { ...Object.fromEntries(record.headers), ...binaryModeHeaders(record.event) } } };
-  }
-  if (format !== 'event') {
-    return { record: { ...common, value: record.value ?? EMPTY, headers: Object.fromEntries(record.headers) } };
-  }
-  if (record.event === null) {
-    throw new SluiceError(
-      'FAILED_PRECONDITION',
-      `format: the record at offset ${record.offset} of partition ${record.partition} is not an event; receive it with format BINARY`,
-    );
-  }
-  return { liiklusEventRecord: { ...common, event: { ...record.event, extensions: { ...record.event.extensions } } } };
-}
-
-function toTimestamp(date: Date): TimestampMessage {
-  const millis = date.getTime();
-  const seconds = Math.floor(millis / 1000);
-  return { seconds: String(seconds), nanos: (millis - seconds * 1000) * 1_000_000 };
-}
-
-/** Bytes a reply takes on the wire beyond its byte fields, at most (offset, timestamp, tags, lengths). */
-const REPLY_OVERHEAD = 128;
-
 /**
  * A record whose reply grpc-js would refuse to send (larger than
  * GRPC_MAX_MESSAGE_BYTES) ends the stream with FAILED_PRECONDITION naming
  * its offset, size and the ways out; grpc-js's own RESOURCE_EXHAUSTED came
  * back on every retry, with the partition stuck and nothing naming the record.
  */
-export function checkReplySize(reply: ReceiveReply, record: DeliveredRecord, maxMessageBytes: number): void {
-  let size = REPLY_OVERHEAD;
-  if ('record' in reply) {
-    size += reply.record.key.byteLength + reply.record.value.byteLength;
-    for (const [name, value] of Object.entries(reply.record.headers ?? {})) size += name.length + value.byteLength + 8;
-  } else {
-    const { key, event } = reply.liiklusEventRecord;
-    size += key.byteLength + event.data.byteLength + event.id.length + event.type.length + event.source.length + event.time.length;
-    size += event.dataContentType.length;
-    for (const [name, value] of Object.entries(event.extensions)) size += name.length + value.length + 8;
-  }
-  if (size <= maxMessageBytes) return;
-  throw new SluiceError(
+export function oversizedRecordError(record: StoredRecord, size: number, maxMessageBytes: number): SluiceError {
+  return new SluiceError(
     'FAILED_PRECONDITION',
-    `the record at offset ${record.offset} of partition ${record.partition} is about ${size} bytes, more than GRPC_MAX_MESSAGE_BYTES ` +
+    `the record at offset ${record.offset} of partition ${record.partition} is ${size} bytes on the wire, more than GRPC_MAX_MESSAGE_BYTES ` +
       `(${maxMessageBytes}): raise GRPC_MAX_MESSAGE_BYTES (and the client's max receive message size), or ack offset ${record.offset} to skip it`,
   );
 }

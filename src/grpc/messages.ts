@@ -103,3 +103,13 @@ export interface GetEndOffsetsRequest {
 export interface OffsetsReply {
   offsets: Record<string, string>;
 }
+
+export interface ReceiveBatchRequest {
+  request: ReceiveRequest | null;
+  maxRecords: number;
+  maxBytes: number;
+}
+
+export interface PublishBatchRequest {
+  records: PublishRequest[];
+}

@@ -27,3 +27,24 @@ export function liiklusService(definition: protoLoader.PackageDefinition): grpc.
   if (service === undefined || !('Publish' in service)) throw new Error(`${SERVICE_NAME} is missing from ${PROTO_PATH}`);
   return service as grpc.ServiceDefinition;
 }
+
+/** The RPCs Sluice adds to Liiklus's (the gateway can leave them out: GRPC_BATCHED_RPCS=false). */
+export const BATCHED_RPCS = ['ReceiveBatch', 'PublishBatch'] as const;
+
+/** Methods whose handlers hand grpc-js replies already encoded (src/grpc/encoding.ts). */
+const PRE_ENCODED = ['Publish', 'PublishBatch', 'Receive', 'ReceiveBatch'];
+
+/**
+ * The service as the server registers it: the record path's replies are
+ * encoded by hand, so their serializer passes the bytes through; the batched
+ * RPCs are left out when `batched` is false (clients then get UNIMPLEMENTED).
+ */
+export function serverService(definition: protoLoader.PackageDefinition, options: { batched: boolean }): grpc.ServiceDefinition {
+  const service: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...liiklusService(definition) };
+  for (const name of PRE_ENCODED) {
+    const method = service[name];
+    if (method) service[name] = { ...method, responseSerialize: (bytes) => bytes as Buffer };
+  }
+  if (!options.batched) for (const name of BATCHED_RPCS) delete service[name];
+  return service as grpc.ServiceDefinition;
+}

@@ -5,10 +5,10 @@ import type { Logger } from 'pino';
 import type { Observable } from 'rxjs';
 import type { Gateway } from '../gateway/index.ts';
 import type { Metrics } from '../metrics/metrics.ts';
-import { receiveHandler } from './handlers/receive.ts';
+import { batchLimits, receiveBatchHandler, receiveHandler } from './handlers/receive.ts';
 import { subscribeHandler } from './handlers/subscribe.ts';
 import { unaryHandlers } from './handlers/unary.ts';
-import { liiklusService, loadPackageDefinition, SERVICE_NAME } from './proto.ts';
+import { loadPackageDefinition, serverService, SERVICE_NAME } from './proto.ts';
 import { addReflection } from './reflection.ts';
 import { serverCredentials, type TlsFiles } from './credentials.ts';
 import { Guard, type GuardOptions } from './guard.ts';
@@ -56,6 +56,8 @@ export async function startServer(options: {
   tls?: TlsFiles;
   /** Readiness (stores reachable) for the gRPC health service: SERVING while true. */
   readiness?: Observable<boolean>;
+  /** Serve ReceiveBatch and PublishBatch (default true); false answers them UNIMPLEMENTED, as Liiklus does. */
+  batchedRpcs?: boolean;
   /** Access control (src/grpc/guard.ts); without it only internal topics are refused. */
   access?: Omit<GuardOptions, 'session'>;
 }): Promise<SluiceServer> {
@@ -88,12 +90,15 @@ export async function startServer(options: {
   });
 
   const definition = loadPackageDefinition();
+  const batched = options.batchedRpcs ?? true;
+  const { PublishBatch, ...unary } = unaryHandlers(context);
   server.addService(
-    liiklusService(definition),
+    serverService(definition, { batched }),
     guard.wrap({
-      ...unaryHandlers(context),
+      ...unary,
       Subscribe: subscribeHandler(context),
       Receive: receiveHandler(context),
+      ...(batched ? { PublishBatch, ReceiveBatch: receiveBatchHandler(context, batchLimits(limits.maxMessageBytes)) } : {}),
     }),
   );
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });

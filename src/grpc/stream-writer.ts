@@ -9,7 +9,18 @@ import type { ServerWritableStream } from '@grpc/grpc-js';
 export async function writeWithBackpressure<T>(call: ServerWritableStream<unknown, T>, message: T, signal: AbortSignal): Promise<boolean> {
   if (call.write(message)) return false;
   if (signal.aborted) return false;
-  await new Promise<void>((resolve) => {
+  await drained(call, signal);
+  return true;
+}
+
+/**
+ * Resolves at the stream's next 'drain' or when `signal` aborts: call it only
+ * after write() returned false. The record path writes synchronously while
+ * write() returns true and awaits this only then (no await per record).
+ */
+export function drained(call: ServerWritableStream<unknown, unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
     const done = () => {
       call.off('drain', done);
       signal.removeEventListener('abort', done);
@@ -18,5 +29,4 @@ export async function writeWithBackpressure<T>(call: ServerWritableStream<unknow
     call.on('drain', done);
     signal.addEventListener('abort', done, { once: true });
   });
-  return true;
 }

@@ -86,7 +86,7 @@ describe('sluice CLI (child processes against a real gateway)', () => {
     await writeFile(file, Array.from({ length: 2000 }, (_, i) => `line-${i}`).join('\n') + '\n');
     const result = await runCli(['publish', topic, '--file', file, '--address', address]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
-    expect(lines(result.stdout)).toEqual([expect.stringMatching(/^published 2000 records in \d+\.\d s \(\d+ rec\/s\)$/)]);
+    expect(lines(result.stdout)).toEqual([expect.stringMatching(/^published 2000 records in \d+\.\d+ s \(\d+ rec\/s\)$/)]);
     console.info(`CLI: ${result.stdout.trim()}`);
     const { offsets: end } = await gateway.client.getEndOffsets({ topic });
     expect(Object.values(end).reduce((sum, offset) => sum + Number(offset) + 1, 0)).toBe(2000);

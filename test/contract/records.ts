@@ -222,7 +222,7 @@ export function describeRecordsStore(name: string, makeStore: () => Promise<Reco
           seen.push(...next.value!);
           pulls++;
         }
-        expect(seen.map((r) => r.offset)).toEqual(written.map((w) => w.offset).sort((a, b) => (a < b ? -1 : 1)));
+        expect(seen.map((r) => r.offset)).toEqual(written.map((w) => w.offset).sort((a: bigint, b: bigint) => (a < b ? -1 : 1)));
         // 50 records written before the read started are not handed out one by one.
         expect(pulls).toBeLessThan(10);
         // Nothing more is there: the next pull waits, and one record then comes alone, without waiting for more.

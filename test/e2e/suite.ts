@@ -13,11 +13,26 @@ const partitionsOf = (assignments: Assignment[]) => [...new Set(assignments.map(
 const ALL = Array.from({ length: PARTITIONS }, (_, i) => i);
 
 /**
+ * How the suite publishes and receives: one record per call and per message
+ * (Publish, Receive: what a Liiklus client does), or the batched RPCs
+ * (PublishBatch, ReceiveBatch), which must keep every rule the same.
+ */
+export type WireMode = 'per-record' | 'batched';
+export const WIRE_MODES: readonly WireMode[] = ['per-record', 'batched'];
+
+/**
  * Every rule of the gateway's semantics (DESIGN.md section 3), over real gRPC
- * with a client generated from proto/. Run once per store combination.
+ * with a client generated from proto/. Run once per store combination and
+ * wire mode.
  */
 export function describeGateway(label: string, env: () => Record<string, string>): void {
-  describe(`gateway e2e: ${label}`, () => {
+  for (const mode of WIRE_MODES) describeGatewayIn(mode, label, env);
+}
+
+function describeGatewayIn(mode: WireMode, label: string, env: () => Record<string, string>): void {
+  /** How a field of a published record is named in errors: PublishBatch names the record's index. */
+  const published = (field: string) => (mode === 'batched' ? `records\\[0\\]\\.${field}` : field);
+  describe(`gateway e2e (${mode}): ${label}`, () => {
     let gateway: TestGateway;
     let client: TestClient;
     beforeAll(async () => {
@@ -31,7 +46,7 @@ export function describeGateway(label: string, env: () => Record<string, string>
     /** Publishes `count` values under `key` and returns the partition they landed in. */
     async function publishKeyed(topic: string, key: string, values: string[]) {
       const replies = [];
-      for (const value of values) replies.push(await client.publish({ topic, key: buf(key), value: buf(value) }));
+      for (const value of values) replies.push(await publish({ topic, key: buf(key), value: buf(value) }));
       return replies;
     }
 
@@ -42,7 +57,12 @@ export function describeGateway(label: string, env: () => Record<string, string>
     }
 
     function receive(assignment: Assignment, extra: object = {}): ReceiveStream {
-      return client.receive({ assignment, ...extra });
+      return mode === 'batched' ? client.receiveBatch({ request: { assignment, ...extra } }) : client.receive({ assignment, ...extra });
+    }
+
+    function publish(request: object): Promise<{ topic: string; partition: number; offset: string }> {
+      if (mode === 'per-record') return client.publish(request);
+      return client.publishBatch({ records: [request] }).then((reply) => reply.results[0]!);
     }
 
     const assignmentFor = (assignments: Assignment[], partition: number) => {
@@ -58,13 +78,13 @@ export function describeGateway(label: string, env: () => Record<string, string>
       expect(keyed.map((r) => BigInt(r.offset))).toEqual([0n, 1n, 2n, 3n].map((i) => BigInt(keyed[0]!.offset) + i));
       expect(keyed.every((r) => r.topic === topic)).toBe(true);
       const keyless = [];
-      for (let i = 0; i < 16; i++) keyless.push(await client.publish({ topic, value: buf(`v${i}`) }));
+      for (let i = 0; i < 16; i++) keyless.push(await publish({ topic, value: buf(`v${i}`) }));
       expect(new Set(keyless.map((r) => r.partition)).size).toBeGreaterThan(1);
     });
 
     it('Subscribe: one member gets an assignment for every partition, with one session id', async () => {
       const topic = uniqueName('sub');
-      await client.publish({ topic, value: buf('x') });
+      await publish({ topic, value: buf('x') });
       const subscription = await subscribeAll(topic, uniqueName('g'));
       expect(partitionsOf(subscription.assignments)).toEqual(ALL);
       expect(new Set(subscription.assignments.map((a) => a.sessionId)).size).toBe(1);
@@ -73,7 +93,7 @@ export function describeGateway(label: string, env: () => Record<string, string>
 
     it('Subscribe: members of one group share the partitions with none given to two at once; leaving moves them', async () => {
       const topic = uniqueName('split');
-      await client.publish({ topic, value: buf('x') });
+      await publish({ topic, value: buf('x') });
       const group = uniqueName('g');
       const first = await subscribeAll(topic, group);
       const second = client.subscribe({ topic, group });
@@ -181,7 +201,7 @@ export function describeGateway(label: string, env: () => Record<string, string>
     it('Ack: the assignment form (session id + partition) stores the position of the session group', async () => {
       const topic = uniqueName('ack-session');
       const group = uniqueName('g');
-      await client.publish({ topic, value: buf('x') });
+      await publish({ topic, value: buf('x') });
       const subscription = await subscribeAll(topic, group, { groupVersion: 3 });
       const assignment = subscription.assignments[0]!;
       await client.ack({ assignment, offset: '7' });
@@ -223,7 +243,7 @@ export function describeGateway(label: string, env: () => Record<string, string>
       const topic = uniqueName('end');
       const last = new Map<number, string>();
       for (let i = 0; i < 12; i++) {
-        const reply = await client.publish({ topic, key: buf(`key-${i % 5}`), value: buf('x') });
+        const reply = await publish({ topic, key: buf(`key-${i % 5}`), value: buf('x') });
         last.set(reply.partition, reply.offset);
       }
       const { offsets } = await client.getEndOffsets({ topic });
@@ -241,7 +261,7 @@ export function describeGateway(label: string, env: () => Record<string, string>
 
     it('Publish/Receive: a raw value with headers comes back as BINARY; an event as LIIKLUS_EVENT or BINARY', async () => {
       const topic = uniqueName('formats');
-      const event = await client.publish({
+      const event = await publish({
         topic,
         key: buf('same'),
         liiklusEvent: {
@@ -254,7 +274,7 @@ export function describeGateway(label: string, env: () => Record<string, string>
           extensions: { tenant: 'acme' },
         },
       });
-      const raw = await client.publish({ topic, key: buf('same'), value: buf('raw-value'), headers: { trace: buf('abc') } });
+      const raw = await publish({ topic, key: buf('same'), value: buf('raw-value'), headers: { trace: buf('abc') } });
       expect(raw.partition).toBe(event.partition);
       const subscription = await subscribeAll(topic, uniqueName('g'));
       const assignment = assignmentFor(subscription.assignments, raw.partition);
@@ -310,13 +330,91 @@ export function describeGateway(label: string, env: () => Record<string, string>
 
     it('Receive ends with OK when the subscription ends', async () => {
       const topic = uniqueName('end-stream');
-      await client.publish({ topic, value: buf('x') });
+      await publish({ topic, value: buf('x') });
       const subscription = await subscribeAll(topic, uniqueName('g'));
       const streams = subscription.assignments.map((a) => receive(a));
       subscription.cancel();
       const statuses = await Promise.all(streams.map((s) => s.status));
       expect(statuses.map((s) => s.code)).toEqual(streams.map(() => status.OK));
     });
+
+    if (mode === 'batched') {
+      it('PublishBatch: results in request order, one per record, across partitions', async () => {
+        const topic = uniqueName('pub-batch');
+        const records = Array.from({ length: 40 }, (_, i) => ({ topic, key: buf(`k${i % 5}`), value: buf(`v${i}`) }));
+        const { results } = await client.publishBatch({ records });
+        expect(results).toHaveLength(40);
+        expect(results.every((r) => r.topic === topic)).toBe(true);
+        // Per key, one partition and increasing offsets in request order.
+        for (let k = 0; k < 5; k++) {
+          const mine = results.filter((_, i) => i % 5 === k);
+          expect(new Set(mine.map((r) => r.partition)).size).toBe(1);
+          const offsets = mine.map((r) => BigInt(r.offset));
+          expect(offsets).toEqual([...offsets].sort((a, b) => (a < b ? -1 : 1)));
+        }
+        expect((await client.publishBatch({ records: [] })).results).toEqual([]);
+      });
+
+      it('PublishBatch: a bad record fails the call naming its index, and nothing of the call is written', async () => {
+        const topic = uniqueName('pub-batch-bad');
+        const good = { topic, value: buf('fine') };
+        const err = await client.publishBatch({ records: [good, good, { topic: 'no spaces', value: buf('x') }, good] }).catch((e: unknown) => e);
+        expect(err).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^records\[2\]\.topic: /) });
+        const event = await client.publishBatch({ records: [good, { topic, liiklusEvent: { id: '', type: 't', source: '/s' } }] }).catch((e: unknown) => e);
+        expect(event).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringMatching(/^records\[1\]\.liiklusEvent\.id: /) });
+        expect((await client.getEndOffsets({ topic })).offsets).toEqual({});
+      });
+
+      it('ReceiveBatch: max_records bounds each message; a backlog comes in full messages and the rest at once', async () => {
+        const topic = uniqueName('batch-records');
+        const { results } = await client.publishBatch({ records: Array.from({ length: 25 }, (_, i) => ({ topic, key: buf('one'), value: buf(`r${i}`) })) });
+        const subscription = await subscribeAll(topic, uniqueName('g'));
+        const stream = client.receiveBatch({ request: { assignment: assignmentFor(subscription.assignments, results[0]!.partition) }, maxRecords: 10 });
+        const replies = await stream.take(25);
+        expect(replies.map((r) => r.record!.value.toString())).toEqual(results.map((_, i) => `r${i}`));
+        expect(Math.max(...stream.batchSizes)).toBe(10);
+        expect(stream.batchSizes.reduce((a, b) => a + b, 0)).toBe(25);
+        stream.cancel();
+        subscription.cancel();
+      });
+
+      it('ReceiveBatch: max_bytes bounds each message; a record larger than it comes alone', async () => {
+        const topic = uniqueName('batch-bytes');
+        const kilobyte = Buffer.alloc(1000, 'k');
+        const records = [...Array.from({ length: 9 }, () => ({ topic, key: buf('one'), value: kilobyte })), { topic, key: buf('one'), value: Buffer.alloc(5000, 'b') }];
+        const { results } = await client.publishBatch({ records });
+        const subscription = await subscribeAll(topic, uniqueName('g'));
+        const stream = client.receiveBatch({ request: { assignment: assignmentFor(subscription.assignments, results[0]!.partition) }, maxBytes: 3000 });
+        const replies = await stream.take(10);
+        expect(replies.map((r) => r.record!.value.length)).toEqual(records.map((r) => r.value.length));
+        // About 1,030 bytes per reply: at most two fit in 3,000.
+        expect(Math.max(...stream.batchSizes)).toBe(2);
+        expect(stream.batchSizes.at(-1)).toBe(1);
+        stream.cancel();
+        subscription.cancel();
+      });
+
+      it('ReceiveBatch never waits to fill a message: a lone record arrives alone, at once', async () => {
+        const topic = uniqueName('batch-lone');
+        const first = await publish({ topic, key: buf('one'), value: buf('before') });
+        const subscription = await subscribeAll(topic, uniqueName('g'));
+        const stream = client.receiveBatch({ request: { assignment: assignmentFor(subscription.assignments, first.partition) }, maxRecords: 1000 });
+        await stream.take(1);
+        await publish({ topic, key: buf('one'), value: buf('lone') });
+        const replies = await stream.take(2);
+        expect(replies[1]!.record!.value.toString()).toBe('lone');
+        expect(stream.batchSizes).toEqual([1, 1]);
+        stream.cancel();
+        subscription.cancel();
+      });
+
+      it('ReceiveBatch without its request is INVALID_ARGUMENT naming the field', async () => {
+        const st = await client.receiveBatch({}).status;
+        expect([st.code, st.details]).toEqual([status.INVALID_ARGUMENT, expect.stringMatching(/^request: /)]);
+        const empty = await client.receiveBatch({ request: { assignment: { sessionId: '', partition: 0 } } }).status;
+        expect([empty.code, empty.details]).toEqual([status.INVALID_ARGUMENT, expect.stringMatching(/^request\.assignment\.session_id: /)]);
+      });
+    }
 
     describe('bad input', () => {
       const expectStatus = async (call: Promise<unknown>, code: status, pattern: RegExp) => {
@@ -330,7 +428,7 @@ export function describeGateway(label: string, env: () => Record<string, string>
       };
 
       it('empty topic is INVALID_ARGUMENT naming the field, on every RPC', async () => {
-        await expectStatus(client.publish({ topic: '', value: buf('x') }), status.INVALID_ARGUMENT, /^topic: must not be empty/);
+        await expectStatus(publish({ topic: '', value: buf('x') }), status.INVALID_ARGUMENT, new RegExp(`^${published('topic')}: must not be empty`));
         await expectStatus(client.getEndOffsets({ topic: '' }), status.INVALID_ARGUMENT, /^topic:/);
         await expectStatus(client.getOffsets({ topic: '', group: 'g' }), status.INVALID_ARGUMENT, /^topic:/);
         await expectStatus(client.ack({ topic: '', group: 'g', partition: 0, offset: '1' }), status.INVALID_ARGUMENT, /^topic:/);
@@ -347,20 +445,20 @@ export function describeGateway(label: string, env: () => Record<string, string>
 
       it('a topic with characters Kafka does not allow is INVALID_ARGUMENT naming the field', async () => {
         for (const topic of ['has space', 'slash/topic', 'ünïcode', 'x'.repeat(250), '..']) {
-          await expectStatus(client.publish({ topic, value: buf('x') }), status.INVALID_ARGUMENT, /^topic: /);
+          await expectStatus(publish({ topic, value: buf('x') }), status.INVALID_ARGUMENT, new RegExp(`^${published('topic')}: `));
         }
       });
 
       it('an event without its required attributes is INVALID_ARGUMENT naming the field', async () => {
         await expectStatus(
-          client.publish({ topic: 'fine', liiklusEvent: { id: '', type: 't', source: '/s' } }),
+          publish({ topic: 'fine', liiklusEvent: { id: '', type: 't', source: '/s' } }),
           status.INVALID_ARGUMENT,
-          /^liiklusEvent\.id:/,
+          new RegExp(`^${published('liiklusEvent\\.id')}:`),
         );
         await expectStatus(
-          client.publish({ topic: 'fine', liiklusEvent: { id: 'i', type: 't', source: '/s', time: 'yesterday' } }),
+          publish({ topic: 'fine', liiklusEvent: { id: 'i', type: 't', source: '/s', time: 'yesterday' } }),
           status.INVALID_ARGUMENT,
-          /^liiklusEvent\.time:/,
+          new RegExp(`^${published('liiklusEvent\\.time')}:`),
         );
       });
 
@@ -372,7 +470,7 @@ export function describeGateway(label: string, env: () => Record<string, string>
 
       it('Receive of a partition the session does not hold is NOT_FOUND', async () => {
         const topic = uniqueName('not-held');
-        await client.publish({ topic, value: buf('x') });
+        await publish({ topic, value: buf('x') });
         const subscription = await subscribeAll(topic, uniqueName('g'));
         const st = await receive({ sessionId: subscription.assignments[0]!.sessionId, partition: 999 }).status;
         expect([st.code, st.details]).toEqual([status.NOT_FOUND, expect.stringMatching(/partition 999 is not assigned/)]);
@@ -391,7 +489,7 @@ export function describeGateway(label: string, env: () => Record<string, string>
         const again = await receive(assignment).take(50);
         expect(again.at(-1)!.record!.value.toString()).toBe('r49');
         subscription.cancel();
-        expect((await client.publish({ topic, value: buf('still-serving') })).topic).toBe(topic);
+        expect((await publish({ topic, value: buf('still-serving') })).topic).toBe(topic);
       });
     });
   });

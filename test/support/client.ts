@@ -60,6 +60,10 @@ export class TestClient {
     return this.unary('Publish', request);
   }
 
+  publishBatch(request: object): Promise<{ results: Array<{ topic: string; partition: number; offset: string }> }> {
+    return this.unary('PublishBatch', request);
+  }
+
   ack(request: object): Promise<object> {
     return this.unary('Ack', request);
   }
@@ -78,6 +82,11 @@ export class TestClient {
 
   receive(request: object): ReceiveStream {
     return new ReceiveStream((this.raw.Receive as unknown as (r: object) => grpc.ClientReadableStream<ReceiveReplyMessage>).call(this.raw, request));
+  }
+
+  /** ReceiveBatch, its replies flattened into one list (`batchSizes` keeps how they were grouped). */
+  receiveBatch(request: object): ReceiveStream {
+    return new ReceiveStream((this.raw.ReceiveBatch as unknown as (r: object) => grpc.ClientReadableStream<ReceiveReplyMessage>).call(this.raw, request), true);
   }
 
   close(): void {
@@ -161,8 +170,18 @@ export class ReceiveStream {
   readonly status: Promise<{ code: grpc.status; details: string }>;
   private readonly waiters: StreamWaiters;
 
-  constructor(readonly call: grpc.ClientReadableStream<ReceiveReplyMessage>) {
-    call.on('data', (reply: ReceiveReplyMessage) => this.replies.push(reply));
+  /** Replies per message: all 1 for Receive. */
+  readonly batchSizes: number[] = [];
+
+  constructor(
+    readonly call: grpc.ClientReadableStream<ReceiveReplyMessage>,
+    batched = false,
+  ) {
+    call.on('data', (message: ReceiveReplyMessage | { replies: ReceiveReplyMessage[] }) => {
+      const replies = batched ? (message as { replies: ReceiveReplyMessage[] }).replies : [message as ReceiveReplyMessage];
+      this.batchSizes.push(replies.length);
+      this.replies.push(...replies);
+    });
     this.status = statusOf(call);
     this.waiters = new StreamWaiters(call, this.status);
   }

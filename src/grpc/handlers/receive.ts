@@ -1,46 +1,157 @@
-import type { ServerWritableStream } from '@grpc/grpc-js';
-import { UnavailableError } from '../../contracts/index.ts';
+import { status, type ServerWritableStream } from '@grpc/grpc-js';
+import { InvalidArgumentError, UnavailableError, type StoredRecord } from '../../contracts/index.ts';
+import type { DeliveredBatch } from '../../gateway/index.ts';
+import { batchEntrySize, encodeReceiveBatchReply, encodeReceiveReply, receiveReplySize } from '../encoding.ts';
+import { oversizedRecordError, toContentFormat, toReceiveCommand } from '../mappers.ts';
+import type { ReceiveBatchRequest, ReceiveRequest } from '../messages.ts';
+import { drained } from '../stream-writer.ts';
 import { linkSignals } from '../../gateway/index.ts';
-import { checkReplySize, toContentFormat, toReceiveCommand, toReceiveReply } from '../mappers.ts';
-import type { ReceiveReply, ReceiveRequest } from '../messages.ts';
-import { writeWithBackpressure } from '../stream-writer.ts';
 import type { HandlerContext } from './context.ts';
 import { countCall, reportError } from './report.ts';
-import { status } from '@grpc/grpc-js';
+
+/** ReceiveBatch limits: defaults for a request's 0, and caps on what a request may ask. */
+export interface BatchLimits {
+  defaultRecords: number;
+  maxRecords: number;
+  defaultBytes: number;
+  /** Below the server's max message size (the batch's own framing fits under it). */
+  maxBytes: number;
+}
+
+export function batchLimits(maxMessageBytes: number): BatchLimits {
+  const maxBytes = Math.max(1024, maxMessageBytes - 16 * 1024);
+  return { defaultRecords: 1_000, maxRecords: 10_000, defaultBytes: Math.min(1024 * 1024, maxBytes), maxBytes };
+}
+
+/** Writes one gateway batch to the stream; resolves with how many times it waited for 'drain'. */
+type Send = (call: ServerWritableStream<unknown, Buffer>, batch: DeliveredBatch, stop: AbortSignal) => Promise<number>;
 
 /**
- * Streams one partition. Each record is pulled from the core only after the
- * previous one was accepted by grpc-js, so a client that stops reading stops
- * this loop (and, through the store, the partition) without slowing others.
+ * Receive: one message per record. A batch from the core is written record by
+ * record without an await while grpc-js accepts them (write() true); when it
+ * reports its buffer full, the loop waits for 'drain' (or cancellation) before
+ * the next record, and the next batch is pulled only after the last one went
+ * out, so a client that stops reading stops this loop and, through the store,
+ * the partition. Replies are pre-encoded (src/grpc/encoding.ts).
  */
 export function receiveHandler(context: HandlerContext) {
-  return async (call: ServerWritableStream<ReceiveRequest, ReceiveReply>): Promise<void> => {
+  const { maxMessageBytes } = context;
+  return streamHandler<ReceiveRequest>(context, 'Receive', (request) => {
+    const format = toContentFormat(request.format, request.cloudeventsBinaryMode === true);
+    const send: Send = async (call, { records, replayThrough }, stop) => {
+      let waits = 0;
+      for (const record of records) {
+        const replay = record.offset <= replayThrough;
+        if (maxMessageBytes !== undefined) {
+          const size = receiveReplySize(record, format, replay);
+          if (size > maxMessageBytes) throw oversizedRecordError(record, size, maxMessageBytes);
+        }
+        if (!call.write(encodeReceiveReply(record, format, replay))) {
+          waits++;
+          await drained(call, stop);
+          if (stop.aborted) break;
+        }
+      }
+      return waits;
+    };
+    return { request, send };
+  });
+}
+
+/**
+ * ReceiveBatch: as Receive, with the records the core had available packed
+ * into messages of at most max_records / max_bytes; what is left at the end
+ * of a core batch goes out at once (the gateway never waits to fill a batch).
+ */
+export function receiveBatchHandler(context: HandlerContext, limits: BatchLimits) {
+  return streamHandler<ReceiveBatchRequest>(context, 'ReceiveBatch', (batchRequest) => {
+    if (!batchRequest.request) throw new InvalidArgumentError('request', 'is required');
+    const request = batchRequest.request;
+    try {
+      toReceiveCommand(request);
+    } catch (err) {
+      if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(`request.${err.field}`, err.reason);
+      throw err;
+    }
+    const format = toContentFormat(request.format, request.cloudeventsBinaryMode === true);
+    const maxRecords = Math.min(batchRequest.maxRecords || limits.defaultRecords, limits.maxRecords);
+    const maxBytes = Math.min(batchRequest.maxBytes || limits.defaultBytes, limits.maxBytes);
+    const send: Send = async (call, { records, replayThrough }, stop) => {
+      const isReplay = (record: StoredRecord) => record.offset <= replayThrough;
+      let waits = 0;
+      const flush = async (from: number, to: number, sizes: number[]) => {
+        if (to > from && !call.write(encodeReceiveBatchReply(records, from, to, sizes, format, isReplay))) {
+          waits++;
+          await drained(call, stop);
+        }
+      };
+      const sizes: number[] = new Array<number>(records.length);
+      let from = 0;
+      let bytes = 0;
+      for (let i = 0; i < records.length; i++) {
+        let size: number;
+        try {
+          size = receiveReplySize(records[i]!, format, isReplay(records[i]!));
+        } catch (err) {
+          // The records before one the format cannot carry go out first, as with Receive.
+          await flush(from, i, sizes);
+          throw err;
+        }
+        if (context.maxMessageBytes !== undefined && batchEntrySize(size) + 16 > context.maxMessageBytes) {
+          await flush(from, i, sizes);
+          throw oversizedRecordError(records[i]!, size, context.maxMessageBytes);
+        }
+        sizes[i] = size;
+        const entry = batchEntrySize(size);
+        // A record larger than max_bytes on its own still goes, alone.
+        if (i > from && (i - from >= maxRecords || bytes + entry > maxBytes)) {
+          await flush(from, i, sizes);
+          if (stop.aborted) return waits;
+          from = i;
+          bytes = 0;
+        }
+        bytes += entry;
+      }
+      await flush(from, records.length, sizes);
+      return waits;
+    };
+    return { request, send };
+  });
+}
+
+/** The stream's lifecycle, shared by Receive and ReceiveBatch: statuses, cancellation, shutdown, metrics. */
+function streamHandler<Req>(
+  context: HandlerContext,
+  rpc: string,
+  prepare: (request: Req) => { request: ReceiveRequest; send: Send },
+) {
+  return async (call: ServerWritableStream<Req, Buffer>): Promise<void> => {
     const cancelled = new AbortController();
     call.on('cancelled', () => cancelled.abort());
     // Ended by the core (replaced by a newer Receive, session closed): also ends a wait for 'drain'.
     const ended = new AbortController();
     const link = linkSignals([cancelled.signal, context.shutdown, ended.signal]);
     const stop = link.signal;
+    const out = call as unknown as ServerWritableStream<unknown, Buffer>;
     try {
-      const format = toContentFormat(call.request.format, call.request.cloudeventsBinaryMode === true);
-      const records = context.gateway.receive(toReceiveCommand(call.request), stop, () => ended.abort());
+      const { request, send } = prepare(call.request);
+      const batches = context.gateway.receive(toReceiveCommand(request), stop, () => ended.abort());
       const { backpressureWaits } = context.metrics;
-      for await (const record of records) {
-        const reply = toReceiveReply(record, format);
-        if (context.maxMessageBytes !== undefined) checkReplySize(reply, record, context.maxMessageBytes);
-        if (await writeWithBackpressure(call, reply, stop)) backpressureWaits.inc();
+      for await (const batch of batches) {
+        const waits = await send(out, batch, stop);
+        if (waits > 0) backpressureWaits.inc(waits);
         if (stop.aborted) break;
       }
       if (cancelled.signal.aborted) {
-        countCall(context, 'Receive', status.CANCELLED);
+        countCall(context, rpc, status.CANCELLED);
         return;
       }
       if (context.shutdown.aborted) throw new UnavailableError('gateway is shutting down; receive again');
-      countCall(context, 'Receive', status.OK);
+      countCall(context, rpc, status.OK);
       call.end();
     } catch (err) {
-      if (cancelled.signal.aborted) countCall(context, 'Receive', status.CANCELLED);
-      else call.emit('error', reportError(context, 'Receive', err));
+      if (cancelled.signal.aborted) countCall(context, rpc, status.CANCELLED);
+      else call.emit('error', reportError(context, rpc, err));
     } finally {
       link.dispose();
     }

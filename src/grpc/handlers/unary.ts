@@ -1,6 +1,7 @@
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
-import { toAckCommand, toOffsetsQuery, toOffsetsReply, toPublishCommand } from '../mappers.ts';
-import type { AckRequest, GetEndOffsetsRequest, GetOffsetsRequest, OffsetsReply, PublishReply, PublishRequest } from '../messages.ts';
+import { encodePublishBatchReply, encodePublishReply } from '../encoding.ts';
+import { toAckCommand, toOffsetsQuery, toOffsetsReply, toPublishCommand, toPublishCommands } from '../mappers.ts';
+import type { AckRequest, GetEndOffsetsRequest, GetOffsetsRequest, OffsetsReply, PublishBatchRequest, PublishRequest } from '../messages.ts';
 import type { HandlerContext } from './context.ts';
 import { countCall, reportError } from './report.ts';
 import { status } from '@grpc/grpc-js';
@@ -35,10 +36,11 @@ function unary<Req, Res>(context: HandlerContext, rpc: string, handle: (request:
 export function unaryHandlers(context: HandlerContext) {
   const { gateway } = context;
   return {
-    Publish: unary<PublishRequest, PublishReply>(context, 'Publish', async (request) => {
-      const result = await gateway.publish(toPublishCommand(request));
-      return { topic: result.topic, partition: result.partition, offset: result.offset.toString() };
-    }),
+    // Replies pre-encoded (src/grpc/encoding.ts): no reply object, no offset string.
+    Publish: unary<PublishRequest, Buffer>(context, 'Publish', async (request) => encodePublishReply(await gateway.publish(toPublishCommand(request)))),
+    PublishBatch: unary<PublishBatchRequest, Buffer>(context, 'PublishBatch', async (request) =>
+      encodePublishBatchReply(await gateway.publishBatch(toPublishCommands(request.records))),
+    ),
     Ack: unary<AckRequest, object>(context, 'Ack', async (request) => {
       await gateway.ack(toAckCommand(request));
       return {};

@@ -1,0 +1,218 @@
+/**
+ * Sluice beside a direct kafkajs client, in one run, on one broker (started
+ * here unless KAFKA_BOOTSTRAP_SERVERS is set): receive, publish, end-to-end
+ * latency and many concurrent streams. Each scenario runs several rounds; the
+ * report gives median and spread (min–max) and the ratio Sluice / direct of
+ * the medians. Writes bench/results/<timestamp>.json, .md and .svg.
+ *
+ *   npm run bench                  # full (about 10 minutes here)
+ *   BENCH_QUICK=1 npm run bench    # smoke test: small counts, one round
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import cliProgress from 'cli-progress';
+import type { Kafka } from 'kafkajs';
+import { TestClient } from '../test/support/client.ts';
+import { startKafkaBroker } from '../test/support/kafka.ts';
+import { spawnGateway } from '../test/support/process.ts';
+import { kafkaClient, preloadTopic, readDirect } from './lib/kafka.ts';
+import { readThroughSluice } from './lib/sluice.ts';
+import { latencyRun } from './lib/latency.ts';
+import { scaleRun } from './lib/scale.ts';
+import { renderMarkdown, renderSvg, type Row } from './lib/report.ts';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
+const resultsDir = process.env.BENCH_RESULTS_DIR ? `${process.env.BENCH_RESULTS_DIR}/` : fileURLToPath(new URL('results/', import.meta.url));
+
+const broker = process.env.KAFKA_BOOTSTRAP_SERVERS ? undefined : await startKafkaBroker({ fastStartup: false, heapMb: 768 });
+const brokers = process.env.KAFKA_BOOTSTRAP_SERVERS ?? broker!.bootstrap;
+const kafka = kafkaClient(brokers);
+const gateway = await spawnGateway({ RECORDS_STORE: 'kafka', KAFKA_BOOTSTRAP_SERVERS: brokers, POSITIONS_STORE: 'memory', LOG_LEVEL: 'info', KAFKA_TOPIC_PARTITIONS: '4' });
+const client = new TestClient(gateway.address);
+
+interface Scenario {
+  group: string;
+  name: string;
+  unit: string;
+  /** Higher is better (rates) or lower is better (latencies). */
+  better: 'higher' | 'lower';
+  sluiceLabel: string;
+  directLabel: string;
+  run(round: number): Promise<{ sluice: number; direct: number }>;
+}
+
+const scenarios: Scenario[] = [];
+const receiveCounts = QUICK ? { 100: 20_000, 1024: 5_000 } : { 100: 60_000, 1024: 20_000 };
+for (const size of [100, 1024] as const) {
+  for (const partitions of [1, 4]) {
+    const count = receiveCounts[size];
+    let topic: string | undefined;
+    const preload = async () => {
+      if (topic === undefined) {
+        topic = `bench-recv-${size}-${partitions}-${Date.now()}`;
+        await preloadTopic(kafka, topic, partitions, count, size);
+      }
+      return topic;
+    };
+    for (const mode of ['batch', 'record'] as const) {
+      scenarios.push({
+        group: 'receive',
+        name: `${mode === 'batch' ? 'ReceiveBatch' : 'Receive'}, ${size} B, ${partitions} partition${partitions > 1 ? 's' : ''}`,
+        unit: 'records/s',
+        better: 'higher',
+        sluiceLabel: mode === 'batch' ? 'Sluice ReceiveBatch' : 'Sluice Receive',
+        directLabel: 'kafkajs eachBatch',
+        run: async () => {
+          const t = await preload();
+          const direct = await readDirect(kafka, t, count);
+          const sluice = await readThroughSluice(client, t, partitions, count, mode);
+          return { sluice, direct };
+        },
+      });
+    }
+  }
+}
+
+const publishCounts = QUICK ? { batch: 2_000, 1: 200, 16: 1_000, 256: 2_000 } : { batch: 50_000, 1: 2_000, 16: 10_000, 256: 30_000 };
+const PUBLISH_BATCH = 500;
+scenarios.push({
+  group: 'publish',
+  name: `PublishBatch of ${PUBLISH_BATCH}, 4 in flight, 100 B`,
+  unit: 'records/s',
+  better: 'higher',
+  sluiceLabel: 'Sluice PublishBatch',
+  directLabel: 'kafkajs producer, same batches',
+  run: async () => {
+    const topic = `bench-pub-${Date.now()}`;
+    const count = publishCounts.batch;
+    const records = (i: number) => Array.from({ length: PUBLISH_BATCH }, (_, j) => ({ key: Buffer.from(`k${(i + j) % 1000}`), value: Buffer.alloc(100, 'x') }));
+    await client.publish({ topic, value: Buffer.from('warm-up') }); // the topic is created outside the timed part, as for direct
+    const sluice = count / (await pool(count / PUBLISH_BATCH, 4, (i) => client.publishBatch({ records: records(i).map((r) => ({ topic, ...r })) })));
+    const direct = count / (await directPublish(kafka, `${topic}-direct`, count / PUBLISH_BATCH, 4, records));
+    return { sluice, direct };
+  },
+});
+for (const inFlight of [1, 16, 256] as const) {
+  scenarios.push({
+    group: 'publish',
+    name: `Publish, ${inFlight} in flight, 100 B`,
+    unit: 'records/s',
+    better: 'higher',
+    sluiceLabel: 'Sluice Publish (one record per call)',
+    directLabel: 'kafkajs producer, same batches',
+    run: async () => {
+      const topic = `bench-unary-${inFlight}-${Date.now()}`;
+      const count = publishCounts[inFlight];
+      const value = Buffer.alloc(100, 'x');
+      await client.publish({ topic, value: Buffer.from('warm-up') });
+      const sluice = count / (await pool(count, inFlight, (i) => client.publish({ topic, key: Buffer.from(`k${i % 1000}`), value })));
+      // The direct figure for comparison: the same records, PUBLISH_BATCH per send.
+      const direct = count / (await directPublish(kafka, `${topic}-direct`, Math.ceil(count / PUBLISH_BATCH), 4, () =>
+        Array.from({ length: PUBLISH_BATCH }, (_, j) => ({ key: Buffer.from(`k${j % 1000}`), value }))));
+      return { sluice, direct };
+    },
+  });
+}
+
+// One latency run per rate and round gives all three percentiles (the p99 and p99.9 rows reuse it).
+const latencyRuns = new Map<string, Promise<Awaited<ReturnType<typeof latencyRun>>>>();
+for (const rate of [1_000, 10_000]) {
+  for (const q of ['p50', 'p99', 'p99.9'] as const) {
+    scenarios.push({
+      group: 'latency',
+      name: `publish → receive ${q} at ${rate.toLocaleString('en')}/s`,
+      unit: 'ms',
+      better: 'lower',
+      sluiceLabel: 'through Sluice (ReceiveBatch)',
+      directLabel: 'kafkajs consumer',
+      run: async (round) => {
+        const key = `${rate}/${round}`;
+        if (!latencyRuns.has(key)) latencyRuns.set(key, latencyRun(kafka, client, rate, QUICK ? 2 : 10));
+        const result = await latencyRuns.get(key)!;
+        return { sluice: result.sluice[q], direct: result.direct[q] };
+      },
+    });
+  }
+}
+
+const scaleStreams = QUICK ? [200] : [1_000, 10_000];
+
+// Total work for the progress bar: scenario rounds plus scale runs.
+const bar = new cliProgress.SingleBar({ format: 'bench [{bar}] {value}/{total} {scenario}', clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
+bar.start(scenarios.length * ROUNDS + scaleStreams.length, 0, { scenario: '' });
+const rows: Row[] = [];
+for (const scenario of scenarios) {
+  const sluice: number[] = [];
+  const direct: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    bar.update({ scenario: `${scenario.group}: ${scenario.name} (round ${round + 1})` });
+    // No terminal (CI, a log file): a line per step instead of the bar.
+    if (!process.stderr.isTTY) console.error(`bench ${bar.getProgress() === 0 ? 0 : Math.round(bar.getProgress() * 100)} %: ${scenario.group}: ${scenario.name} (round ${round + 1})`);
+    const r = await scenario.run(round);
+    sluice.push(r.sluice);
+    direct.push(r.direct);
+    bar.increment();
+  }
+  rows.push({ group: scenario.group, name: scenario.name, unit: scenario.unit, better: scenario.better, sluiceLabel: scenario.sluiceLabel, directLabel: scenario.directLabel, sluice, direct });
+}
+client.close();
+gateway.child.kill('SIGTERM');
+await gateway.exited;
+
+const scale = [];
+for (const streams of scaleStreams) {
+  bar.update({ scenario: `scale: ${streams} Receive streams` });
+  scale.push(await scaleRun(streams));
+  bar.increment();
+}
+bar.stop();
+await broker?.destroy();
+
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+mkdirSync(resultsDir, { recursive: true });
+const pkg = (name: string) => (JSON.parse(readFileSync(fileURLToPath(new URL(`../node_modules/${name}/package.json`, import.meta.url)), 'utf8')) as { version: string }).version;
+const report = {
+  at: new Date().toISOString(),
+  quick: QUICK,
+  rounds: ROUNDS,
+  machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), loadAverage: os.loadavg(), node: process.version },
+  versions: { kafka: broker?.version ?? 'shared broker', kafkajs: pkg('kafkajs'), grpcJs: pkg('@grpc/grpc-js') },
+  rows,
+  scale,
+};
+const base = `${resultsDir}${stamp}`;
+writeFileSync(`${base}.json`, JSON.stringify(report, null, 2));
+writeFileSync(`${base}.md`, renderMarkdown(report));
+writeFileSync(`${base}.svg`, renderSvg(rows));
+console.log(renderMarkdown(report));
+console.log(`\nwritten: ${base}.json, .md, .svg`);
+
+/** Runs `total` calls with at most `concurrency` in flight; resolves with the seconds taken. */
+async function pool(total: number, concurrency: number, call: (i: number) => Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < total) await call(next++);
+    }),
+  );
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+/** A kafkajs producer as Sluice's (idempotent, acks=all) sending `batches` sends of `records(i)`; seconds taken. */
+async function directPublish(kafka: Kafka, topic: string, batches: number, concurrency: number, records: (i: number) => Array<{ key: Buffer; value: Buffer }>): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 4, replicationFactor: 1 }], waitForLeaders: true });
+  await admin.disconnect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    return await pool(batches, concurrency, (i) => producer.send({ topic, acks: -1, messages: records(i * PUBLISH_BATCH) }));
+  } finally {
+    await producer.disconnect();
+  }
+}
+

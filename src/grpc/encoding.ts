@@ -1,0 +1,346 @@
+import { SluiceError, type StoredRecord } from '../contracts/index.ts';
+import { binaryModeHeaders, toStructuredCloudEvent } from './cloudevents-json.ts';
+import type { ContentFormat } from './mappers.ts';
+
+/**
+ * Hand-written protobuf encoding of the record path's replies (ReceiveReply,
+ * ReceiveBatchReply, PublishReply, PublishBatchReply), used as the
+ * responseSerialize of those methods (src/grpc/service.ts).
+ *
+ * Why not protobufjs: its generic path builds a reply object per record, runs
+ * `fromObject` over it and parses each offset from a decimal string into a
+ * Long; at tens of thousands of records per second that and its garbage were
+ * most of the gateway's own CPU (docs/benchmarks.md). Here each message is
+ * sized first, then written once into one buffer; offsets go from bigint
+ * straight to varints. The output is canonical proto3 (empty fields left
+ * out), which every protobuf decoder reads; test/unit/encoding.test.ts checks
+ * it against protobufjs decoding the same proto.
+ */
+
+
+const WIRE_VARINT = 0;
+const WIRE_LEN = 2;
+const tag = (field: number, wire: number) => (field << 3) | wire;
+
+// Field tags, precomputed (names follow proto/LiiklusService.proto).
+const REPLY_RECORD = tag(1, WIRE_LEN);
+const REPLY_EVENT_RECORD = tag(2, WIRE_LEN);
+const RECORD_OFFSET = tag(1, WIRE_VARINT);
+const RECORD_KEY = tag(2, WIRE_LEN);
+const RECORD_VALUE = tag(3, WIRE_LEN);
+const RECORD_EVENT = tag(3, WIRE_LEN);
+const RECORD_TIMESTAMP = tag(4, WIRE_LEN);
+const RECORD_REPLAY = tag(5, WIRE_VARINT);
+const RECORD_HEADERS = tag(1000, WIRE_LEN);
+const TIMESTAMP_SECONDS = tag(1, WIRE_VARINT);
+const TIMESTAMP_NANOS = tag(2, WIRE_VARINT);
+const ENTRY_KEY = tag(1, WIRE_LEN);
+const ENTRY_VALUE = tag(2, WIRE_LEN);
+const EVENT_ID = tag(1, WIRE_LEN);
+const EVENT_TYPE = tag(2, WIRE_LEN);
+const EVENT_SOURCE = tag(3, WIRE_LEN);
+const EVENT_TIME = tag(5, WIRE_LEN);
+const EVENT_CONTENT_TYPE = tag(100, WIRE_LEN);
+const EVENT_DATA = tag(101, WIRE_LEN);
+const EVENT_EXTENSIONS = tag(200, WIRE_LEN);
+const BATCH_REPLIES = tag(1, WIRE_LEN);
+const PUBLISH_PARTITION = tag(1, WIRE_VARINT);
+const PUBLISH_OFFSET = tag(2, WIRE_VARINT);
+const PUBLISH_TOPIC = tag(3, WIRE_LEN);
+const PUBLISH_BATCH_RESULTS = tag(1, WIRE_LEN);
+
+const TWO_POW_64 = 1n << 64n;
+
+/** Bytes of a varint of a non-negative safe integer. */
+function varintSize(n: number): number {
+  if (n < 0x80) return 1;
+  if (n < 0x4000) return 2;
+  if (n < 0x200000) return 3;
+  if (n < 0x10000000) return 4;
+  let size = 4;
+  for (n = Math.floor(n / 0x10000000); n > 0; n = Math.floor(n / 0x80)) size++;
+  return size;
+}
+
+/** A uint64 / int64 as a number when exact, else as the unsigned 64-bit bigint (two's complement for negatives). */
+function varint64(value: bigint | number): number | bigint {
+  if (typeof value === 'number') return value >= 0 ? value : BigInt.asUintN(64, BigInt(value));
+  if (value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(value);
+  return value < 0n ? value + TWO_POW_64 : value;
+}
+
+function varint64Size(value: number | bigint): number {
+  if (typeof value === 'number') return varintSize(value);
+  let size = 1;
+  for (let v = value >> 7n; v > 0n; v >>= 7n) size++;
+  return size;
+}
+
+/** A cursor over one preallocated buffer. */
+class Writer {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+
+  varint(n: number): void {
+    const buf = this.buf;
+    while (n >= 0x80) {
+      buf[this.pos++] = (n % 0x80) | 0x80;
+      n = Math.floor(n / 0x80);
+    }
+    buf[this.pos++] = n;
+  }
+
+  varint64(value: number | bigint): void {
+    if (typeof value === 'number') return this.varint(value);
+    let v = value;
+    while (v >= 0x80n) {
+      this.buf[this.pos++] = Number(v & 0x7fn) | 0x80;
+      v >>= 7n;
+    }
+    this.buf[this.pos++] = Number(v);
+  }
+
+  bytes(field: number, bytes: Uint8Array): void {
+    this.varint(field);
+    this.varint(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+  }
+
+  string(field: number, text: string, byteLength: number): void {
+    this.varint(field);
+    this.varint(byteLength);
+    this.pos += this.buf.write(text, this.pos, byteLength, 'utf8');
+  }
+}
+
+const lenField = (field: number, length: number) => varintSize(field) + varintSize(length) + length;
+const strLen = (text: string) => Buffer.byteLength(text, 'utf8');
+
+/** Seconds and nanos of a Timestamp message for `date`. */
+function timestampParts(date: Date): { seconds: number; nanos: number } {
+  const millis = date.getTime();
+  const seconds = Math.floor(millis / 1000);
+  return { seconds, nanos: (millis - seconds * 1000) * 1_000_000 };
+}
+
+function timestampSize(seconds: number, nanos: number): number {
+  return (seconds !== 0 ? 1 + varint64Size(varint64(seconds)) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
+}
+
+/** Size of the fields shared by Record and LiiklusEventRecord, but for the key/value/event part. */
+function commonSize(record: StoredRecord, replay: boolean, offset: number | bigint, tsSize: number): number {
+  let size = 0;
+  if (offset !== 0) size += 1 + varint64Size(offset);
+  if (record.key !== null && record.key.length > 0) size += lenField(RECORD_KEY, record.key.length);
+  size += lenField(RECORD_TIMESTAMP, tsSize);
+  if (replay) size += 2;
+  return size;
+}
+
+function headersSize(headers: ReadonlyMap<string, Uint8Array>): number {
+  let size = 0;
+  for (const [name, value] of headers) size += lenField(RECORD_HEADERS, entrySize(strLen(name), value.length));
+  return size;
+}
+
+const entrySize = (nameBytes: number, valueBytes: number) =>
+  (nameBytes > 0 ? lenField(ENTRY_KEY, nameBytes) : 0) + (valueBytes > 0 ? lenField(ENTRY_VALUE, valueBytes) : 0);
+
+function eventSize(event: NonNullable<StoredRecord['event']>): number {
+  let size = 0;
+  if (event.id !== '') size += lenField(EVENT_ID, strLen(event.id));
+  if (event.type !== '') size += lenField(EVENT_TYPE, strLen(event.type));
+  if (event.source !== '') size += lenField(EVENT_SOURCE, strLen(event.source));
+  if (event.time !== '') size += lenField(EVENT_TIME, strLen(event.time));
+  if (event.dataContentType !== '') size += lenField(EVENT_CONTENT_TYPE, strLen(event.dataContentType));
+  if (event.data.length > 0) size += lenField(EVENT_DATA, event.data.length);
+  for (const [name, value] of Object.entries(event.extensions)) size += lenField(EVENT_EXTENSIONS, entrySize(strLen(name), strLen(value)));
+  return size;
+}
+
+/** A record that format LIIKLUS_EVENT cannot carry. */
+export class NotAnEventError extends SluiceError {
+  constructor(readonly record: StoredRecord) {
+    super(
+      'FAILED_PRECONDITION',
+      `format: the record at offset ${record.offset} of partition ${record.partition} is not an event; receive it with format BINARY`,
+    );
+  }
+}
+
+/**
+ * An event record as a BINARY Record carries it: as a CloudEvents JSON
+ * document (format BINARY, as Liiklus), or as its data with ce_* headers
+ * (cloudevents_binary_mode). Plain records, and format LIIKLUS_EVENT, as they are.
+ */
+function asSent(record: StoredRecord, format: ContentFormat): StoredRecord {
+  if (record.event === null || format === 'event') return record;
+  if (format === 'binary') return { ...record, value: toStructuredCloudEvent(record.event) };
+  const headers = new Map(record.headers);
+  for (const [name, value] of Object.entries(binaryModeHeaders(record.event))) headers.set(name, value);
+  return { ...record, value: record.event.data, headers };
+}
+
+/** Size of the inner Record / LiiklusEventRecord message. */
+function innerSize(record: StoredRecord, format: ContentFormat, replay: boolean): number {
+  const { seconds, nanos } = timestampParts(record.timestamp);
+  const common = commonSize(record, replay, varint64(record.offset), timestampSize(seconds, nanos));
+  if (format !== 'event') {
+    const value = record.value !== null && record.value.length > 0 ? lenField(RECORD_VALUE, record.value.length) : 0;
+    return common + value + headersSize(record.headers);
+  }
+  if (record.event === null) throw new NotAnEventError(record);
+  return common + lenField(RECORD_EVENT, eventSize(record.event));
+}
+
+/** Encoded size of one ReceiveReply for `record`. */
+export function receiveReplySize(record: StoredRecord, format: ContentFormat, replay: boolean): number {
+  return lenField(REPLY_RECORD, innerSize(asSent(record, format), format, replay));
+}
+
+function writeReply(w: Writer, record: StoredRecord, format: ContentFormat, replay: boolean): void {
+  w.varint(format !== 'event' ? REPLY_RECORD : REPLY_EVENT_RECORD);
+  w.varint(innerSize(record, format, replay));
+  const offset = varint64(record.offset);
+  if (offset !== 0) {
+    w.varint(RECORD_OFFSET);
+    w.varint64(offset);
+  }
+  if (record.key !== null && record.key.length > 0) w.bytes(RECORD_KEY, record.key);
+  if (format !== 'event') {
+    if (record.value !== null && record.value.length > 0) w.bytes(RECORD_VALUE, record.value);
+  } else {
+    const event = record.event!;
+    w.varint(RECORD_EVENT);
+    w.varint(eventSize(event));
+    writeEvent(w, event);
+  }
+  const { seconds, nanos } = timestampParts(record.timestamp);
+  w.varint(RECORD_TIMESTAMP);
+  w.varint(timestampSize(seconds, nanos));
+  if (seconds !== 0) {
+    w.varint(TIMESTAMP_SECONDS);
+    w.varint64(varint64(seconds));
+  }
+  if (nanos !== 0) {
+    w.varint(TIMESTAMP_NANOS);
+    w.varint(nanos);
+  }
+  if (replay) {
+    w.varint(RECORD_REPLAY);
+    w.varint(1);
+  }
+  if (format !== 'event') {
+    for (const [name, value] of record.headers) {
+      const nameBytes = strLen(name);
+      w.varint(RECORD_HEADERS);
+      w.varint(entrySize(nameBytes, value.length));
+      if (nameBytes > 0) w.string(ENTRY_KEY, name, nameBytes);
+      if (value.length > 0) w.bytes(ENTRY_VALUE, value);
+    }
+  }
+}
+
+function writeEvent(w: Writer, event: NonNullable<StoredRecord['event']>): void {
+  const text = (field: number, value: string) => {
+    if (value !== '') w.string(field, value, strLen(value));
+  };
+  text(EVENT_ID, event.id);
+  text(EVENT_TYPE, event.type);
+  text(EVENT_SOURCE, event.source);
+  text(EVENT_TIME, event.time);
+  text(EVENT_CONTENT_TYPE, event.dataContentType);
+  if (event.data.length > 0) w.bytes(EVENT_DATA, event.data);
+  for (const [name, value] of Object.entries(event.extensions)) {
+    const nameBytes = strLen(name);
+    const valueBytes = strLen(value);
+    w.varint(EVENT_EXTENSIONS);
+    w.varint(entrySize(nameBytes, valueBytes));
+    if (nameBytes > 0) w.string(ENTRY_KEY, name, nameBytes);
+    if (valueBytes > 0) w.string(ENTRY_VALUE, value, valueBytes);
+  }
+}
+
+/** One ReceiveReply message. */
+export function encodeReceiveReply(stored: StoredRecord, format: ContentFormat, replay: boolean): Buffer {
+  const record = asSent(stored, format);
+  const w = new Writer(Buffer.allocUnsafe(lenField(REPLY_RECORD, innerSize(record, format, replay))));
+  writeReply(w, record, format, replay);
+  return w.buf;
+}
+
+/**
+ * One ReceiveBatchReply of `records[from, to)`; `sizes[i]` is receiveReplySize
+ * of records[i] (already computed to bound the batch).
+ */
+export function encodeReceiveBatchReply(
+  records: readonly StoredRecord[],
+  from: number,
+  to: number,
+  sizes: readonly number[],
+  format: ContentFormat,
+  isReplay: (record: StoredRecord) => boolean,
+): Buffer {
+  let total = 0;
+  for (let i = from; i < to; i++) total += lenField(BATCH_REPLIES, sizes[i]!);
+  const w = new Writer(Buffer.allocUnsafe(total));
+  for (let i = from; i < to; i++) {
+    w.varint(BATCH_REPLIES);
+    w.varint(sizes[i]!);
+    writeReply(w, asSent(records[i]!, format), format, isReplay(records[i]!));
+  }
+  return w.buf;
+}
+
+/** Bytes a reply of `size` adds to a ReceiveBatchReply. */
+export const batchEntrySize = (size: number) => lenField(BATCH_REPLIES, size);
+
+export interface PublishResultFields {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+function publishReplySize(result: PublishResultFields, topicBytes: number): number {
+  const offset = varint64(result.offset);
+  return (
+    (result.partition !== 0 ? 1 + varintSize(result.partition) : 0) +
+    (offset !== 0 ? 1 + varint64Size(offset) : 0) +
+    (topicBytes > 0 ? lenField(PUBLISH_TOPIC, topicBytes) : 0)
+  );
+}
+
+function writePublishReply(w: Writer, result: PublishResultFields, topicBytes: number): void {
+  if (result.partition !== 0) {
+    w.varint(PUBLISH_PARTITION);
+    w.varint(result.partition);
+  }
+  const offset = varint64(result.offset);
+  if (offset !== 0) {
+    w.varint(PUBLISH_OFFSET);
+    w.varint64(offset);
+  }
+  if (topicBytes > 0) w.string(PUBLISH_TOPIC, result.topic, topicBytes);
+}
+
+/** One PublishReply message. */
+export function encodePublishReply(result: PublishResultFields): Buffer {
+  const topicBytes = strLen(result.topic);
+  const w = new Writer(Buffer.allocUnsafe(publishReplySize(result, topicBytes)));
+  writePublishReply(w, result, topicBytes);
+  return w.buf;
+}
+
+/** One PublishBatchReply message. */
+export function encodePublishBatchReply(results: readonly PublishResultFields[]): Buffer {
+  const topicBytes = results.map((r) => strLen(r.topic));
+  const sizes = results.map((r, i) => publishReplySize(r, topicBytes[i]!));
+  const w = new Writer(Buffer.allocUnsafe(sizes.reduce((sum, size) => sum + lenField(PUBLISH_BATCH_RESULTS, size), 0)));
+  results.forEach((result, i) => {
+    w.varint(PUBLISH_BATCH_RESULTS);
+    w.varint(sizes[i]!);
+    writePublishReply(w, result, topicBytes[i]!);
+  });
+  return w.buf;
+}
