@@ -10,6 +10,7 @@ import { DashboardView } from './admin/dashboard-state.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { hostname } from 'node:os';
 import { LagReader } from './metrics/lag.ts';
+import { loadPublishValidator, schemaUpdates } from './validation/index.ts';
 import { InternalTopics, loadSecurityPolicy, parsePatternList, securityPolicyUpdates } from './auth/index.ts';
 import { Metrics } from './metrics/metrics.ts';
 import { logUnhandledRxjsErrors } from './rxjs-errors.ts';
@@ -38,6 +39,8 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   // Read before any store connects: a bad security file stops the start at once.
   const securityFile = settings.SECURITY_FILE;
   const policy = securityFile === undefined ? undefined : loadSecurityPolicy(securityFile);
+  const schemasFile = settings.VALIDATION_SCHEMAS_FILE;
+  const validator = schemasFile === undefined ? undefined : loadPublishValidator(schemasFile);
   const records = await createRecordsStore(settings.RECORDS_STORE, raw, logger);
   let positions;
   try {
@@ -46,7 +49,17 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     await records.close();
     throw err;
   }
-  const gateway = new Gateway(records, positions, logger.child({ component: 'gateway' }), { maxTrackedPartitions: settings.METRICS_MAX_SERIES });
+  const gateway = new Gateway(records, positions, logger.child({ component: 'gateway' }), {
+    maxTrackedPartitions: settings.METRICS_MAX_SERIES,
+    publishCheck: validator && ((envelope, field) => validator.check(envelope, field)),
+  });
+  const schemaReloads =
+    schemasFile === undefined
+      ? undefined
+      : schemaUpdates(schemasFile, (err) => logger.error({ err }, 'schemas not reloaded: the previous ones stay in force')).subscribe((next) => {
+          gateway.usePublishCheck((envelope, field) => next.check(envelope, field));
+          logger.info({ rules: next.ruleCount }, 'schemas reloaded');
+        });
   const health = new HealthMonitor(
     { records, positions },
     { intervalMs: settings.HEALTH_INTERVAL_MS, timeoutMs: settings.HEALTH_TIMEOUT_MS },
@@ -92,10 +105,13 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
         maxMessageBytes: settings.GRPC_MAX_MESSAGE_BYTES,
         maxSessionMemoryMiB: settings.GRPC_MAX_SESSION_MEMORY_MIB,
         maxConcurrentStreams: settings.GRPC_MAX_CONCURRENT_STREAMS,
+        keepaliveTimeMs: settings.GRPC_KEEPALIVE_TIME_MS,
+        keepaliveTimeoutMs: settings.GRPC_KEEPALIVE_TIMEOUT_MS,
       },
     });
   } catch (err) {
     health.stop();
+    schemaReloads?.unsubscribe();
     await metricsServer?.close();
     await gateway.close();
     throw err;
@@ -122,6 +138,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
       // Not ready first, so that load balancers stop sending work while open calls drain.
       health.beginShutdown();
       dashboard?.stop();
+      schemaReloads?.unsubscribe();
       await server.shutdown(settings.SHUTDOWN_GRACE_MS);
       health.stop();
       await metricsServer?.close();
