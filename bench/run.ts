@@ -14,6 +14,7 @@ const benches: Array<{ file: string; env?: Record<string, string>; label: string
   { file: 'gateway.ts', env: { POSITIONS_STORE: 'redis' }, label: 'gateway, redis positions' },
   { file: 'acks.ts', label: 'redis positions store alone' },
   { file: 'stalled-memory.ts', label: 'stalled client memory' },
+  { file: 'auth.ts', label: 'cost of authentication and authorization' },
 ];
 
 let failed = 0;
