@@ -12,6 +12,7 @@ const benches: Array<{ file: string; env?: Record<string, string>; label: string
   { file: 'gateway.ts', env: { POSITIONS_STORE: 'redis' }, label: 'gateway, redis positions' },
   { file: 'acks.ts', label: 'redis positions store alone' },
   { file: 'stalled-memory.ts', label: 'stalled client memory' },
+  { file: 'metrics-cost.ts', env: { BENCH_ROUNDS: '3' }, label: 'metrics on vs off, Receive' },
 ];
 
 let failed = 0;
