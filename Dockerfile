@@ -6,9 +6,7 @@ WORKDIR /app
 ENV NODE_ENV=production
 
 COPY package.json package-lock.json ./
-# npm install, not npm ci: the lock file lacks other platforms' optional packages
-# (written by npm 11), which npm ci rejects as out of sync.
-RUN npm install --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY tsconfig.json ./
 COPY proto ./proto

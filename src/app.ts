@@ -10,7 +10,10 @@ import { DashboardView } from './admin/dashboard-state.ts';
 import { HealthMonitor } from './health/monitor.ts';
 import { hostname } from 'node:os';
 import { LagReader } from './metrics/lag.ts';
+import { loadPublishValidator, schemaUpdates } from './validation/index.ts';
+import { InternalTopics, loadSecurityPolicy, parsePatternList, securityPolicyUpdates } from './auth/index.ts';
 import { Metrics } from './metrics/metrics.ts';
+import { logUnhandledRxjsErrors } from './rxjs-errors.ts';
 import { VERSION } from './version.ts';
 import { createPositionsStore, createRecordsStore } from './stores.ts';
 
@@ -32,6 +35,12 @@ export interface RunningSluice {
 /** Builds the stores, the core and the gRPC server from a validated configuration. */
 export async function startSluice(config: LoadedConfig, logger: Logger = createLogger(config.gateway.LOG_LEVEL)): Promise<RunningSluice> {
   const { gateway: settings, raw } = config;
+  logUnhandledRxjsErrors(logger);
+  // Read before any store connects: a bad security file stops the start at once.
+  const securityFile = settings.SECURITY_FILE;
+  const policy = securityFile === undefined ? undefined : loadSecurityPolicy(securityFile);
+  const schemasFile = settings.VALIDATION_SCHEMAS_FILE;
+  const validator = schemasFile === undefined ? undefined : loadPublishValidator(schemasFile);
   const records = await createRecordsStore(settings.RECORDS_STORE, raw, logger);
   let positions;
   try {
@@ -40,7 +49,17 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
     await records.close();
     throw err;
   }
-  const gateway = new Gateway(records, positions, logger.child({ component: 'gateway' }), { maxTrackedPartitions: settings.METRICS_MAX_SERIES });
+  const gateway = new Gateway(records, positions, logger.child({ component: 'gateway' }), {
+    maxTrackedPartitions: settings.METRICS_MAX_SERIES,
+    publishCheck: validator && ((envelope, field) => validator.check(envelope, field)),
+  });
+  const schemaReloads =
+    schemasFile === undefined
+      ? undefined
+      : schemaUpdates(schemasFile, (err) => logger.error({ err }, 'schemas not reloaded: the previous ones stay in force')).subscribe((next) => {
+          gateway.usePublishCheck((envelope, field) => next.check(envelope, field));
+          logger.info({ rules: next.ruleCount }, 'schemas reloaded');
+        });
   const health = new HealthMonitor(
     { records, positions },
     { intervalMs: settings.HEALTH_INTERVAL_MS, timeoutMs: settings.HEALTH_TIMEOUT_MS },
@@ -73,15 +92,26 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
       logger: logger.child({ component: 'grpc' }),
       host: settings.GRPC_HOST,
       port: settings.GRPC_PORT,
+      access: {
+        internalTopics: new InternalTopics(parsePatternList(settings.INTERNAL_TOPICS_ALLOWED)),
+        policy,
+        policyUpdates:
+          securityFile === undefined
+            ? undefined
+            : securityPolicyUpdates(securityFile, (err) => logger.error({ err }, 'security file not reloaded: the previous one stays in force')),
+      },
       tls: { certFile: settings.GRPC_TLS_CERT_FILE, keyFile: settings.GRPC_TLS_KEY_FILE, clientCaFile: settings.GRPC_TLS_CLIENT_CA_FILE },
       limits: {
         maxMessageBytes: settings.GRPC_MAX_MESSAGE_BYTES,
         maxSessionMemoryMiB: settings.GRPC_MAX_SESSION_MEMORY_MIB,
         maxConcurrentStreams: settings.GRPC_MAX_CONCURRENT_STREAMS,
+        keepaliveTimeMs: settings.GRPC_KEEPALIVE_TIME_MS,
+        keepaliveTimeoutMs: settings.GRPC_KEEPALIVE_TIMEOUT_MS,
       },
     });
   } catch (err) {
     health.stop();
+    schemaReloads?.unsubscribe();
     await metricsServer?.close();
     await gateway.close();
     throw err;
@@ -108,6 +138,7 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
       // Not ready first, so that load balancers stop sending work while open calls drain.
       health.beginShutdown();
       dashboard?.stop();
+      schemaReloads?.unsubscribe();
       await server.shutdown(settings.SHUTDOWN_GRACE_MS);
       health.stop();
       await metricsServer?.close();

@@ -1,3 +1,5 @@
+import { format } from 'node:util';
+import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { startSluice, type RunningSluice } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -13,6 +15,8 @@ export async function main(env: Readonly<Record<string, string | undefined>> = p
     exitWithConfigError(err);
   }
   const logger = createLogger(config.gateway.LOG_LEVEL);
+  // grpc-js's own log lines ("E No address added ...") go to our log, not raw to stderr.
+  grpc.setLogger({ error: (...args: unknown[]) => logger.warn({ source: 'grpc-js' }, format(...args)) });
   // Signals are handled from the very start: one that arrives while the stores
   // connect stops the gateway as soon as it is up, never kills it half-started.
   const signals = new SignalHandling(logger, config.gateway.SHUTDOWN_GRACE_MS);
@@ -21,6 +25,11 @@ export async function main(env: Readonly<Record<string, string | undefined>> = p
     sluice = await startSluice(config, logger);
   } catch (err) {
     if (err instanceof ConfigError) exitWithConfigError(err);
+    if (/EADDRINUSE/.test(err instanceof Error ? err.message : '')) {
+      const { GRPC_HOST, GRPC_PORT } = config.gateway;
+      process.stderr.write(`sluice: cannot listen on ${GRPC_HOST}:${GRPC_PORT}: the port is already in use (set GRPC_PORT to a free one)\n`);
+      process.exit(1);
+    }
     logger.fatal({ err }, 'failed to start');
     process.exit(1);
   }

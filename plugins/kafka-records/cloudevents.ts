@@ -41,10 +41,17 @@ export function toKafkaRecord(envelope: Envelope): { headers: IHeaders; value: B
  */
 const copy = (bytes: Buffer): Uint8Array => new Uint8Array(bytes);
 
-function headerBytes(value: IHeaders[string]): Uint8Array | undefined {
+const EMPTY = new Uint8Array(0);
+
+/** A header value as kafkajs decodes it: null when the producer wrote a null value (the Java producer can). */
+type HeaderValue = Buffer | string | null | undefined;
+
+function headerBytes(value: IHeaders[string] | null): Uint8Array | undefined {
   // A header name that occurs more than once: the last one counts (as Kafka's lastHeader).
-  const last = Array.isArray(value) ? value.at(-1) : value;
+  const last = (Array.isArray(value) ? value.at(-1) : value) as HeaderValue;
   if (last === undefined) return undefined;
+  // proto3 bytes cannot be null: a null value becomes an empty one (docs/headers.md).
+  if (last === null) return EMPTY;
   return typeof last === 'string' ? encoder.encode(last) : copy(last);
 }
 
@@ -90,12 +97,32 @@ export function fromKafkaMessage(topic: string, partition: number, message: Kafk
   return { ...base, event, headers };
 }
 
-/** Approximate memory a buffered record holds: its bytes plus a fixed overhead. */
+/**
+ * A consumed message that fromKafkaMessage could not map (a shape no
+ * producer we know writes): delivered with its key and value, without
+ * headers or event, rather than stopping the partition.
+ */
+export function fromUnmappableMessage(topic: string, partition: number, message: KafkaMessage): StoredRecord {
+  const bytes = (b: unknown) => (Buffer.isBuffer(b) ? copy(b) : null);
+  const timestamp = new Date(Number(message.timestamp));
+  return {
+    topic,
+    partition,
+    offset: BigInt(message.offset),
+    timestamp: Number.isNaN(timestamp.getTime()) ? new Date(0) : timestamp,
+    key: bytes(message.key),
+    value: bytes(message.value),
+    event: null,
+    headers: new Map(),
+  };
+}
+
+/** Approximate memory a buffered record holds: its bytes plus a fixed overhead. Any header value may be null. */
 export function recordSize(message: KafkaMessage): number {
   let size = 200 + (message.key?.length ?? 0) + (message.value?.length ?? 0);
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     size += name.length + 40;
-    for (const v of Array.isArray(value) ? value : [value]) size += v === undefined ? 0 : v.length;
+    for (const v of (Array.isArray(value) ? value : [value]) as HeaderValue[]) size += v?.length ?? 0;
   }
   return size;
 }

@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka as KafkaClient } from 'kafkajs';
 import type { Logger } from 'pino';
 import { BehaviorSubject, type Observable } from 'rxjs';
-import type { PartitionSource, SubscribeOptions, Subscription } from '../../src/contracts/index.ts';
+import { UnavailableError, type PartitionSource, type SubscribeOptions, type Subscription } from '../../src/contracts/index.ts';
 import { subscriptionRoundRobin } from './assigner.ts';
 import type { KafkaRecordsConfig } from './config.ts';
 import { toStoreError } from './errors.ts';
@@ -109,7 +109,12 @@ export class KafkaGroupMember implements Subscription {
       if (this.gone) return;
       await this.consumer.connect();
       if (this.gone) return;
-      await this.consumer.subscribe({ topic, fromBeginning: this.options.autoOffsetReset === 'earliest' });
+      // Every reader seeks to its own start (startOffset), so kafkajs's default
+      // offset serves only its OFFSET_OUT_OF_RANGE recovery: a reader whose
+      // offset fell below the log start (retention, DeleteRecords) goes on at
+      // the log start whatever auto_offset_reset says; with the log end it
+      // would skip every retained record (issue 9, defect 4).
+      await this.consumer.subscribe({ topic, fromBeginning: true });
       if (this.gone) return;
       await this.consumer.run({
         autoCommit: false,
@@ -144,7 +149,9 @@ export class KafkaGroupMember implements Subscription {
               maxBytes: this.deps.config.partitionBufferMaxBytes,
               coverMs: this.deps.config.fetchMaxWaitMs,
               releaseMs: this.deps.config.partitionBufferReleaseMs,
-            }),
+            }, (message, err) =>
+              this.logger.warn({ partition, offset: message.offset, err }, 'record delivered without its headers: they could not be read'),
+            ),
           );
         }
       }
@@ -163,12 +170,28 @@ export class KafkaGroupMember implements Subscription {
   private async onBatch({ batch, resolveOffset, isStale, isRunning }: EachBatchPayload): Promise<void> {
     // Stale: fetched before a seek of this partition that is still to apply.
     if (this.gone || isStale() || !isRunning()) return;
-    this.sources.get(batch.partition)?.offer(batch, resolveOffset);
+    const source = this.sources.get(batch.partition);
+    try {
+      source?.offer(batch, resolveOffset);
+    } catch (err) {
+      // An exception here would crash the consumer (and the next member the
+      // same way): only this partition's reader fails; it is read again when
+      // a reader comes back.
+      this.logger.error({ err, partition: batch.partition }, 'cannot take a fetched batch');
+      source?.fail(toStoreError(err, `cannot read partition ${batch.partition}`));
+    }
   }
 
   private async startOffset(partition: number): Promise<bigint> {
     const [stored, watermarks] = await Promise.all([this.options.startOffsets([partition]), this.deps.topics.watermarks(this.options.topic)]);
-    const { low, high } = watermarks.get(partition) ?? { low: 0n, high: 0n };
+    const marks = watermarks.get(partition);
+    if (marks === undefined) {
+      // Unknown offsets (the topic was deleted, or metadata is stale): guessing
+      // 0 would replay or skip; the reader retries instead.
+      this.deps.topics.forget(this.options.topic);
+      throw new UnavailableError(`cannot read the offsets of partition ${partition} of topic "${this.options.topic}"; receive again`);
+    }
+    const { low, high } = marks;
     const position = stored.get(partition);
     if (position !== undefined) {
       // Below the log start (deleted by retention): the oldest record left.

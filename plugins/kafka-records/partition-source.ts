@@ -1,6 +1,6 @@
-import type { Batch } from 'kafkajs';
+import type { Batch, KafkaMessage } from 'kafkajs';
 import type { PartitionSource, StoredRecord } from '../../src/contracts/index.ts';
-import { fromKafkaMessage, recordSize } from './cloudevents.ts';
+import { fromKafkaMessage, fromUnmappableMessage, recordSize } from './cloudevents.ts';
 
 /** What a partition source asks of its group member's consumer. */
 export interface PartitionControl {
@@ -68,6 +68,8 @@ export class KafkaPartitionSource implements PartitionSource {
     private readonly topic: string,
     private readonly control: PartitionControl,
     private readonly readAhead: ReadAhead,
+    /** Told of a record delivered without its headers because they could not be mapped. */
+    private readonly onUnmappable?: (message: KafkaMessage, err: unknown) => void,
   ) {}
 
   /** Records held for a reader that has not pulled them yet. */
@@ -114,7 +116,7 @@ export class KafkaPartitionSource implements PartitionSource {
       const offset = BigInt(message.offset);
       if (offset < this.nextOffset) continue;
       const size = recordSize(message);
-      this.buffer.push(fromKafkaMessage(this.topic, this.partition, message));
+      this.buffer.push(this.toRecord(message));
       this.sizes.push(size);
       this.bufferedBytes += size;
       this.nextOffset = offset + 1n;
@@ -129,6 +131,19 @@ export class KafkaPartitionSource implements PartitionSource {
       this.armRelease(this.readAhead.releaseMs);
     }
     if (this.buffer.length > 0) this.wakeUp();
+  }
+
+  /**
+   * Never throws: this runs inside kafkajs's eachBatch, where an exception
+   * crashes the consumer and, on the next member, again (issue 9).
+   */
+  private toRecord(message: KafkaMessage): StoredRecord {
+    try {
+      return fromKafkaMessage(this.topic, this.partition, message);
+    } catch (err) {
+      this.onUnmappable?.(message, err);
+      return fromUnmappableMessage(this.topic, this.partition, message);
+    }
   }
 
   /** The partition moved to another member (or the subscription ended): iterations end. */
@@ -146,6 +161,16 @@ export class KafkaPartitionSource implements PartitionSource {
   }
 
   async *records(signal: AbortSignal): AsyncIterable<StoredRecord> {
+    for await (const record of this.pull(signal, () => this.take())) yield record;
+  }
+
+  /** Everything buffered, in one array per pull (the reader's rate is counted the same way). */
+  batches(signal: AbortSignal): AsyncIterable<readonly StoredRecord[]> {
+    return this.pull(signal, () => this.takeAll());
+  }
+
+  /** The reader loop shared by records() and batches(): `take` gets what one pull returns, undefined when nothing is buffered. */
+  private async *pull<T>(signal: AbortSignal, take: () => T | undefined): AsyncIterable<T> {
     const iteration = ++this.iterations;
     this.reader = iteration;
     this.clear();
@@ -166,10 +191,10 @@ export class KafkaPartitionSource implements PartitionSource {
       this.control.fetchFrom(this.partition, start);
       for (;;) {
         if (this.stopped(signal, iteration)) return;
-        const record = this.take();
+        const taken = take();
         this.refill();
-        if (record !== undefined) {
-          yield record;
+        if (taken !== undefined) {
+          yield taken;
           continue;
         }
         await new Promise<void>((resolve) => (this.wake = resolve));
@@ -202,6 +227,18 @@ export class KafkaPartitionSource implements PartitionSource {
     this.recentBytes = this.recentBytes * Math.exp(-(now - this.lastPull) / RATE_WINDOW_MS) + size;
     this.lastPull = now;
     return record;
+  }
+
+  private takeAll(): StoredRecord[] | undefined {
+    if (this.buffer.length === 0) return undefined;
+    const records = this.buffer;
+    const now = Date.now();
+    this.recentBytes = this.recentBytes * Math.exp(-(now - this.lastPull) / RATE_WINDOW_MS) + this.bufferedBytes;
+    this.lastPull = now;
+    this.buffer = [];
+    this.sizes = [];
+    this.bufferedBytes = 0;
+    return records;
   }
 
   /**

@@ -22,6 +22,13 @@ export class PartitionLog {
     return offset < this.endOffset ? this.records[Number(offset)] : undefined;
   }
 
+  /** Up to `max` records from `offset` on (fewer at the end of the log). */
+  slice(offset: bigint, max: number): StoredRecord[] {
+    if (offset >= this.endOffset) return [];
+    const from = Number(offset);
+    return this.records.slice(from, from + max);
+  }
+
   /** Resolves at the next append. One shared promise, so idle readers cost nothing per record. */
   nextAppend(): Promise<void> {
     if (this.appended === null) {

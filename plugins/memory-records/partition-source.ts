@@ -1,6 +1,9 @@
 import type { AutoOffsetReset, PartitionSource, StoredRecord, SubscribeOptions } from '../../src/contracts/index.ts';
 import type { PartitionLog } from './partition-log.ts';
 
+/** Records per batch: the log is all in memory, this only keeps one batch's array small. */
+const MAX_BATCH = 1_000;
+
 /** One partition assigned to one member; revoked by the group on rebalance. */
 export class MemoryPartitionSource implements PartitionSource {
   private readonly revocation = new AbortController();
@@ -21,17 +24,21 @@ export class MemoryPartitionSource implements PartitionSource {
   }
 
   async *records(signal: AbortSignal): AsyncIterable<StoredRecord> {
+    for await (const batch of this.batches(signal)) yield* batch;
+  }
+
+  async *batches(signal: AbortSignal): AsyncIterable<readonly StoredRecord[]> {
     const stop = AbortSignal.any([signal, this.revocation.signal]);
     const start = (await this.startOffsets([this.partition])).get(this.partition);
     let offset = start ?? (this.autoOffsetReset === 'earliest' ? 0n : this.log.endOffset);
     while (!stop.aborted) {
-      const record = this.log.at(offset);
-      if (record === undefined) {
+      const batch = this.log.slice(offset, MAX_BATCH);
+      if (batch.length === 0) {
         await this.appendOrStop(stop);
         continue;
       }
-      offset++;
-      yield record;
+      offset += BigInt(batch.length);
+      yield batch;
     }
   }
 

@@ -1,5 +1,6 @@
 import { status, type ClientReadableStream, type StatusObject } from '@grpc/grpc-js';
 import { from, type Observable } from 'rxjs';
+import { backoffDelay, type ResolvedReconnect } from './backoff.ts';
 import { SluiceClientError, toClientError } from './errors.ts';
 import { toConsumedRecord } from './records.ts';
 import type { ConsumedRecord } from './types.ts';
@@ -18,6 +19,8 @@ export interface PartitionHooks {
   wireEnded(stream: PartitionStream, reason: EndReason): void;
   /** The consumer is done with the stream: it saw the end, or left the loop. */
   settled(stream: PartitionStream): void;
+  /** The Receive call ended with UNAVAILABLE or CANCELLED and is opened again in `retryInMs`. */
+  interrupted(stream: PartitionStream, error: SluiceClientError, attempt: number, retryInMs: number): void;
 }
 
 export interface PartitionStreamOptions {
@@ -26,6 +29,10 @@ export interface PartitionStreamOptions {
   sessionId: string;
   bufferSize: number;
   hooks: PartitionHooks;
+  /** Opens the partition's Receive call, skipping records up to `lastKnownOffset` (0: none). */
+  open(lastKnownOffset: bigint): ClientReadableStream<ReceiveReplyMessage>;
+  /** Re-open a Receive that ended with UNAVAILABLE or CANCELLED (the Subscribe is alive); false: end the stream. */
+  reconnect: ResolvedReconnect | false;
 }
 
 /**
@@ -37,6 +44,12 @@ export interface PartitionStreamOptions {
  * A record handed over is *held* until the consumer pulls the next one or
  * calls markDone(); only then is it processed. Leaving the loop (break, throw)
  * leaves the held record unprocessed.
+ *
+ * A Receive that ends with UNAVAILABLE or CANCELLED (a store outage as it
+ * started, a dropped HTTP/2 stream) while the partition is still ours is
+ * opened again with backoff, from the record after the last one received:
+ * the gateway announces a partition only once, so without this it would stay
+ * assigned with no reader (issue 9, defect 3). The Subscribe ending stops it.
  */
 export class PartitionStream implements AsyncIterable<ConsumedRecord> {
   readonly topic: string;
@@ -60,20 +73,35 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
   private wake: (() => void) | undefined;
   private idleWaiters: Array<() => void> = [];
   private resolveEnded!: (reason: EndReason) => void;
+  private call: ClientReadableStream<ReceiveReplyMessage>;
+  private readonly open: (lastKnownOffset: bigint) => ClientReadableStream<ReceiveReplyMessage>;
+  private readonly reconnect: ResolvedReconnect | false;
+  /** The highest offset received over any of this stream's calls. */
+  private lastReceived: bigint | undefined;
+  private attempt = 0;
+  private reopenTimer: NodeJS.Timeout | undefined;
 
-  constructor(
-    private readonly call: ClientReadableStream<ReceiveReplyMessage>,
-    options: PartitionStreamOptions,
-  ) {
+  constructor(options: PartitionStreamOptions) {
     this.topic = options.topic;
     this.partition = options.partition;
     this.sessionId = options.sessionId;
     this.bufferSize = Math.max(1, options.bufferSize);
     this.hooks = options.hooks;
+    this.open = options.open;
+    this.reconnect = options.reconnect;
     this.ended = new Promise((resolve) => (this.resolveEnded = resolve));
-    call.on('data', (reply: ReceiveReplyMessage) => this.onData(reply));
+    this.call = this.attach(options.open(0n));
+  }
+
+  private attach(call: ClientReadableStream<ReceiveReplyMessage>): ClientReadableStream<ReceiveReplyMessage> {
+    call.on('data', (reply: ReceiveReplyMessage) => {
+      if (call === this.call) this.onData(reply);
+    });
     call.on('error', () => undefined); // reported through 'status'
-    call.on('status', (s: StatusObject) => this.onStatus(s));
+    call.on('status', (s: StatusObject) => {
+      if (call === this.call) this.onStatus(s);
+    });
+    return call;
   }
 
   /** Records waiting locally (never more than bufferSize). */
@@ -115,6 +143,7 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
   stop(reason: EndReason): void {
     if (this.endReason !== undefined) return;
     this.finishWire(reason);
+    clearTimeout(this.reopenTimer);
     this.call.cancel();
   }
 
@@ -187,6 +216,10 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
       this.stop('failed');
       return;
     }
+    // A re-opened call may repeat what the previous one sent (last_known_offset 0 skips nothing).
+    if (this.lastReceived !== undefined && record.offset <= this.lastReceived) return;
+    this.lastReceived = record.offset;
+    this.attempt = 0;
     this.queue.push(record);
     this.stats.received++;
     this.stats.maxBuffered = Math.max(this.stats.maxBuffered, this.queue.length);
@@ -204,6 +237,7 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
         return this.finishWire('revoked');
       case status.UNAVAILABLE:
       case status.CANCELLED:
+        if (this.reopenLater(s)) return;
         return this.finishWire('disconnected');
       case status.NOT_FOUND:
         // The session is gone (the gateway restarted or the subscription ended): the partition is no longer ours.
@@ -213,6 +247,22 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
         // Records that arrived before the failure are still handed over.
         return this.finishWire('failed', { keepQueue: true });
     }
+  }
+
+  /** Schedules a new Receive call with backoff; false when reconnecting is off or exhausted. */
+  private reopenLater(s: StatusObject): boolean {
+    if (this.reconnect === false || this.attempt >= this.reconnect.maxAttempts) return false;
+    const retryInMs = backoffDelay(this.attempt, this.reconnect);
+    this.attempt++;
+    this.hooks.interrupted(this, new SluiceClientError(s.code, s.details, `Receive (partition ${this.partition})`), this.attempt, retryInMs);
+    this.reopenTimer = setTimeout(() => {
+      if (this.endReason !== undefined) return;
+      this.call = this.attach(this.open(this.lastReceived ?? 0n));
+      // Still full: the new call waits too.
+      this.paused = this.queue.length >= this.bufferSize;
+      if (this.paused) this.call.pause();
+    }, retryInMs);
+    return true;
   }
 
   private finishWire(reason: EndReason, options: { keepQueue?: boolean } = {}): void {

@@ -84,6 +84,8 @@ export class Subscription implements AsyncIterable<PartitionStream> {
         if (this.ackMode === 'after') this.batcher.processed(stream.partition, record.offset);
       },
       wireEnded: (stream, reason) => this.onWireEnded(stream, reason),
+      interrupted: (stream, error, attempt, retryInMs) =>
+        this.events.next({ type: 'receive-interrupted', partition: stream.partition, sessionId: stream.sessionId, error, attempt, retryInMs }),
       settled: (stream) => {
         this.unsettled.delete(stream);
         // Revoked (or left): store what was processed now, not at the next tick.
@@ -217,7 +219,9 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     this.attempt = 0;
     this.open.get(assignment.partition)?.stop('revoked');
     const format = this.options.format === 'event' ? ('LIIKLUS_EVENT' as const) : ('BINARY' as const);
-    const stream = new PartitionStream(this.transport.stub.Receive({ assignment, format }), {
+    const stream = new PartitionStream({
+      open: (lastKnownOffset) => this.transport.stub.Receive({ assignment, format, lastKnownOffset: lastKnownOffset.toString() }),
+      reconnect: this.reconnect,
       topic: this.topic,
       partition: assignment.partition,
       sessionId: assignment.sessionId,

@@ -51,6 +51,8 @@ export interface AckRequestMessage {
 export interface ReceiveRequestMessage {
   assignment: AssignmentMessage;
   format: 'BINARY' | 'LIIKLUS_EVENT';
+  /** Records at or below it are skipped by the gateway; '0' skips none. */
+  lastKnownOffset?: string;
 }
 
 export interface RecordMessage {
@@ -106,7 +108,7 @@ function stubConstructor(): grpc.ServiceClientConstructor {
   return constructor;
 }
 
-export function createStub(address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions): LiiklusStub {
+export function createStub(address: string, credentials: grpc.ChannelCredentials, options: grpc.ClientOptions): LiiklusStub {
   const Stub = stubConstructor();
   return new Stub(address, credentials, options) as unknown as LiiklusStub;
 }

@@ -10,6 +10,9 @@ export type SluiceErrorCode =
   | 'FAILED_PRECONDITION'
   | 'UNAVAILABLE'
   | 'CANCELLED'
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
+  | 'RESOURCE_EXHAUSTED'
   | 'INTERNAL';
 
 export class SluiceError extends Error {
@@ -48,6 +51,40 @@ export class NotFoundError extends SluiceError {
 export class UnavailableError extends SluiceError {
   constructor(message: string, cause?: unknown) {
     super('UNAVAILABLE', message, { cause });
+  }
+}
+
+/**
+ * The caller has no valid credential. `reason` is a fixed, low-cardinality word
+ * (counted in metrics); the message says it in words and never names a key.
+ */
+export class UnauthenticatedError extends SluiceError {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super('UNAUTHENTICATED', message);
+  }
+}
+
+/** The principal may not do `action` on `resource` (or may not touch another principal's session). */
+export class PermissionDeniedError extends SluiceError {
+  constructor(
+    readonly action: string,
+    readonly resource: string,
+  ) {
+    super('PERMISSION_DENIED', `not allowed to ${action} ${resource}`);
+  }
+}
+
+/** A per-principal limit is reached; the same call may succeed after `retryAfterMs`. */
+export class LimitExceededError extends SluiceError {
+  constructor(
+    readonly limit: string,
+    readonly retryAfterMs: number,
+    message: string,
+  ) {
+    super('RESOURCE_EXHAUSTED', `${message} (limit ${limit}; retry after ${retryAfterMs} ms)`, { retryable: true });
   }
 }
 

@@ -73,6 +73,14 @@ export interface PartitionSource {
    * the store fails.
    */
   records(signal: AbortSignal): AsyncIterable<StoredRecord>;
+  /**
+   * The same records as `records()`, in the same order and with the same
+   * rules (start, one reader, end, errors), in arrays: each array holds the
+   * records already available when it is pulled, at least one, in offset
+   * order. The store never waits to fill an array; it waits only when it has
+   * nothing at all. The hot path of the gateway: one await per batch, not per record.
+   */
+  batches(signal: AbortSignal): AsyncIterable<readonly StoredRecord[]>;
 }
 
 /** One member of a consumer group. */

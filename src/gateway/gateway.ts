@@ -7,6 +7,7 @@ import {
   NotFoundError,
   UnavailableError,
   type GroupId,
+  type Envelope,
   type PartitionPositions,
   type PositionsStore,
   type PublishResult,
@@ -15,6 +16,7 @@ import {
 import { ActivityLog } from './activity.ts';
 import { resolveGroupId } from './group-id.ts';
 import { InFlight } from './in-flight.ts';
+import { linkSignals } from './linked-signal.ts';
 import { nextOffsets, replayWatermark, subscriptionPositions } from './positions.ts';
 import { Session } from './session.ts';
 import { SessionRegistry } from './session-registry.ts';
@@ -41,7 +43,16 @@ export interface SubscriptionHandle {
 export interface GatewayOptions {
   /** Most (topic, group version, partition) entries kept in the activity log. Default 10 000. */
   maxTrackedPartitions?: number;
+  /** Checks a record before it is published (schema validation); see PublishCheck. */
+  publishCheck?: PublishCheck;
 }
+
+/**
+ * Refuses a record before anything is written: throws InvalidArgumentError.
+ * `field` prefixes the field names in its message ('' for Publish,
+ * 'records[3].' for a batch), so a refusal names the record.
+ */
+export type PublishCheck = (envelope: Envelope, field: string) => void;
 
 /** A live session, as operators see it. */
 export interface SessionView {
@@ -63,6 +74,7 @@ export class Gateway {
   private readonly sessions = new SessionRegistry();
   private readonly acks = new InFlight();
   private readonly stopping = new AbortController();
+  private publishCheck: PublishCheck | undefined;
 
   constructor(
     private readonly records: RecordsStore,
@@ -71,8 +83,14 @@ export class Gateway {
     options: GatewayOptions = {},
   ) {
     this.activity = new ActivityLog(options.maxTrackedPartitions ?? 10_000);
+    this.publishCheck = options.publishCheck;
     // Every open stream listens for shutdown: thousands of listeners are expected.
     setMaxListeners(0, this.stopping.signal);
+  }
+
+  /** Replaces the publish check (schemas reloaded); undefined: none. */
+  usePublishCheck(check: PublishCheck | undefined): void {
+    this.publishCheck = check;
   }
 
   get sessionCount(): number {
@@ -84,10 +102,18 @@ export class Gateway {
     return this.sessions.all().map((s) => ({ id: s.id, topic: s.topic, group: s.group, partitions: s.partitions, openedAt: s.openedAt }));
   }
 
+  /** Topic, group name and owner of a live session; undefined when there is none. */
+  sessionAccess(sessionId: string): { topic: string; group: string; owner: string | undefined } | undefined {
+    const session = this.sessions.find(sessionId);
+    return session === undefined ? undefined : { topic: session.topic, group: session.group.name, owner: session.owner };
+  }
+
   publish(command: PublishCommand): Promise<PublishResult> {
     this.ensureServing();
     requireTopic('topic', command.topic);
-    return this.records.publish({ ...command, value: command.event === null ? command.value : null });
+    const envelope: Envelope = { ...command, value: command.event === null ? command.value : null };
+    this.publishCheck?.(envelope, '');
+    return this.records.publish(envelope);
   }
 
   async subscribe(command: SubscribeCommand): Promise<SubscriptionHandle> {
@@ -97,6 +123,8 @@ export class Gateway {
     // Refuse to start without the group's positions: starting from
     // auto_offset_reset instead would silently replay or skip records.
     await this.positionsOrUnavailable(() => subscriptionPositions(this.positions, topic, group), 'cannot start a subscription');
+    // Shutdown may have begun during the read: joining now would leave a member behind.
+    this.ensureServing();
 
     const subscription = this.records.subscribe({
       topic,
@@ -108,7 +136,7 @@ export class Gateway {
           partitions,
         ),
     });
-    const session = new Session(randomUUID(), topic, group, subscription);
+    const session = new Session(randomUUID(), topic, group, subscription, command.owner);
     this.sessions.add(session);
     this.logger.debug({ sessionId: session.id, topic, group }, 'subscribed');
 
@@ -149,8 +177,11 @@ export class Gateway {
    * from the store ahead of the caller's demand beyond the store's own small
    * read-ahead. Ends when the partition is revoked, the subscription ends, or
    * `signal` aborts; throws UnavailableError when the gateway shuts down.
+   * `onEnded` is told when the stream ends from this side (a newer Receive of
+   * the partition, the subscription closed), so a caller waiting elsewhere
+   * (for 'drain') stops waiting.
    */
-  async *receive(command: ReceiveCommand, signal: AbortSignal): AsyncGenerator<DeliveredRecord> {
+  async *receive(command: ReceiveCommand, signal: AbortSignal, onEnded?: () => void): AsyncGenerator<DeliveredRecord> {
     this.ensureServing();
     const session = this.sessions.get(command.sessionId);
     const source = session.source(command.partition);
@@ -160,14 +191,15 @@ export class Gateway {
       );
     }
     const reader = session.openReader(command.partition);
-    const stop = AbortSignal.any([signal, reader.signal, this.stopping.signal]);
+    const stop = linkSignals([signal, reader.signal, this.stopping.signal]);
+    if (onEnded !== undefined) reader.signal.addEventListener('abort', onEnded, { once: true });
     const stream = this.stats.open(session, command.partition);
     try {
       const watermark = await this.positionsOrUnavailable(
         () => replayWatermark(this.positions, session.topic, session.group.name, command.partition),
         'cannot start receiving',
       );
-      for await (const record of source.records(stop)) {
+      for await (const record of source.records(stop.signal)) {
         stream.pulled++;
         if (command.lastKnownOffset > 0n && record.offset <= command.lastKnownOffset) continue;
         stream.delivered++;
@@ -177,6 +209,8 @@ export class Gateway {
       }
       if (this.stopping.signal.aborted) throw new UnavailableError('gateway is shutting down; receive again');
     } finally {
+      stop.dispose();
+      if (onEnded !== undefined) reader.signal.removeEventListener('abort', onEnded);
       this.activity.delivered(session.topic, session.group, command.partition, stream.delivered);
       this.stats.close(stream);
       session.closeReader(command.partition, reader);

@@ -18,6 +18,10 @@ export class SessionRegistry {
     return session;
   }
 
+  find(sessionId: string): Session | undefined {
+    return this.sessions.get(sessionId);
+  }
+
   all(): Session[] {
     return [...this.sessions.values()];
   }

@@ -14,6 +14,8 @@ export class Session {
     readonly topic: string,
     readonly group: GroupId,
     readonly subscription: Subscription,
+    /** The principal that opened it (undefined without authentication). */
+    readonly owner?: string,
   ) {}
 
   /** Records the member's whole assignment; returns the sources that are new to it. */

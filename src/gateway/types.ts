@@ -13,6 +13,8 @@ export interface SubscribeCommand {
   group: string;
   groupVersion: number;
   autoOffsetReset: AutoOffsetReset;
+  /** The authenticated principal that opens the session; only it may receive from or ack through it. */
+  owner?: string | undefined;
 }
 
 export interface AssignmentEvent {

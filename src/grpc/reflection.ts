@@ -18,7 +18,7 @@ interface FileDescriptor {
 }
 interface MessageDescriptor {
   name: string;
-  field?: Array<{ name: string; typeName?: string }>;
+  field?: Array<{ name: string; typeName?: string; jsonName?: string }>;
   nestedType?: MessageDescriptor[];
   options?: { mapEntry?: boolean };
 }
@@ -34,9 +34,14 @@ interface MessageDescriptor {
  * names map entry types after their field without the "Entry" suffix and
  * refers to them by a relative name, which strict descriptor checkers (Go's
  * protobuf, hence grpcurl) reject: we give them their canonical names.
+ *
+ * The proto is described as written: field names as in the .proto (the
+ * handlers' camelCase is a JavaScript convenience, keepCase: false), and each
+ * field's json_name as protoc sets it, so `grpcurl -d '{"group_version":2}'`
+ * and `{"groupVersion":2}` both work, as with `-proto`.
  */
 export function addReflection(server: grpc.Server): void {
-  const definition = protoLoader.loadSync([PROTO_PATH, HEALTH_PROTO], LOADER_OPTIONS);
+  const definition = protoLoader.loadSync([PROTO_PATH, HEALTH_PROTO], { ...LOADER_OPTIONS, keepCase: true });
   new ReflectionService(linkDependencies(definition)).addToServer(server);
 }
 
@@ -59,13 +64,22 @@ function linkDependencies(definition: protoLoader.PackageDefinition): protoLoade
       if (owner) dependencies.add(owner.name);
     }
     file.dependency = [...dependencies];
-    for (const message of file.messageType ?? []) canonicalMapEntries(message, `.${file.package}.${message.name}`);
+    for (const message of file.messageType ?? []) {
+      canonicalMapEntries(message, `.${file.package}.${message.name}`);
+      setJsonNames(message);
+    }
     const message = descriptor.FileDescriptorProto.fromObject(file);
     encoded.push(Buffer.from(descriptor.FileDescriptorProto.encode(message).finish()));
   }
   const linked: protoLoader.PackageDefinition = {};
   for (const [name, entry] of Object.entries(definition)) linked[name] = { ...entry, fileDescriptorProtos: encoded } as typeof entry;
   return linked;
+}
+
+/** protoc's json_name: underscores dropped, the letter after each one upper-cased (`group_version` → `groupVersion`). */
+function setJsonNames(message: MessageDescriptor): void {
+  for (const field of message.field ?? []) field.jsonName = field.name.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  (message.nestedType ?? []).forEach(setJsonNames);
 }
 
 /** A map field `foo_bar` has the entry type `FooBarEntry`, referred to by its full name. */

@@ -11,6 +11,9 @@ import { unaryHandlers } from './handlers/unary.ts';
 import { liiklusService, loadPackageDefinition, SERVICE_NAME } from './proto.ts';
 import { addReflection } from './reflection.ts';
 import { serverCredentials, type TlsFiles } from './credentials.ts';
+import { Guard, type GuardOptions } from './guard.ts';
+import { InternalTopics } from '../auth/index.ts';
+import { publicServicesInterceptor } from './public-services.ts';
 
 export interface ServerLimits {
   /** Largest message accepted or sent. */
@@ -19,12 +22,18 @@ export interface ServerLimits {
   maxSessionMemoryMiB: number;
   /** Concurrent streams per connection: one per Subscribe and per Receive. */
   maxConcurrentStreams: number;
+  /** Ping each client after this long without activity... */
+  keepaliveTimeMs: number;
+  /** ...and drop it (releasing its partitions) when no answer comes within this. */
+  keepaliveTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
   maxMessageBytes: 4 * 1024 * 1024,
   maxSessionMemoryMiB: 32,
   maxConcurrentStreams: 1000,
+  keepaliveTimeMs: 30_000,
+  keepaliveTimeoutMs: 10_000,
 };
 
 export interface SluiceServer {
@@ -47,30 +56,40 @@ export async function startServer(options: {
   tls?: TlsFiles;
   /** Readiness (stores reachable) for the gRPC health service: SERVING while true. */
   readiness?: Observable<boolean>;
+  /** Access control (src/grpc/guard.ts); without it only internal topics are refused. */
+  access?: Omit<GuardOptions, 'session'>;
 }): Promise<SluiceServer> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const shutdown = new AbortController();
+  // Every open stream listens for shutdown: thousands of listeners are expected.
+  setMaxListeners(0, shutdown.signal);
+  const context = { gateway: options.gateway, logger: options.logger, shutdown: shutdown.signal, metrics: options.metrics };
+  const guard = new Guard(
+    { internalTopics: new InternalTopics(), ...options.access, session: (id) => options.gateway.sessionAccess(id) },
+    context,
+  );
   const server = new grpc.Server({
+    interceptors: guard.currentPolicy === undefined ? [] : [publicServicesInterceptor(guard)],
     'grpc.max_receive_message_length': limits.maxMessageBytes,
     'grpc.max_send_message_length': limits.maxMessageBytes,
     'grpc-node.max_session_memory': limits.maxSessionMemoryMiB,
     'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
     // Notice dead clients so their partitions are released, not held forever.
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.keepalive_time_ms': limits.keepaliveTimeMs,
+    'grpc.keepalive_timeout_ms': limits.keepaliveTimeoutMs,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
-  const shutdown = new AbortController();
-  // Every open stream listens for shutdown: thousands of listeners are expected.
-  setMaxListeners(0, shutdown.signal);
-  const context = { gateway: options.gateway, logger: options.logger, shutdown: shutdown.signal, metrics: options.metrics };
 
   const definition = loadPackageDefinition();
-  server.addService(liiklusService(definition), {
-    ...unaryHandlers(context),
-    Subscribe: subscribeHandler(context),
-    Receive: receiveHandler(context),
-  });
+  server.addService(
+    liiklusService(definition),
+    guard.wrap({
+      ...unaryHandlers(context),
+      Subscribe: subscribeHandler(context),
+      Receive: receiveHandler(context),
+    }),
+  );
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
   const setHealth = (status: 'SERVING' | 'NOT_SERVING') => {
@@ -92,6 +111,7 @@ export async function startServer(options: {
       stopping ??= (async () => {
         readiness?.unsubscribe();
         setHealth('NOT_SERVING');
+        guard.close();
         options.gateway.beginShutdown();
         shutdown.abort();
         const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));

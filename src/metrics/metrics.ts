@@ -35,6 +35,8 @@ export class Metrics {
   /** metric name -> label sets left out at the last collect. */
   private readonly dropped = new Map<string, number>();
   private readonly maxSeries: number;
+  /** Calls refused by the access guard, by reason (never by token or principal). */
+  readonly denials: Counter<'reason'>;
 
   constructor(gateway: Gateway, sources?: MetricsSources) {
     const registers = [this.registry];
@@ -69,6 +71,12 @@ export class Metrics {
     this.maxSeries = sources?.maxSeries ?? 2_000;
     const capped = this.capped;
 
+    this.denials = new Counter({
+      name: 'sluice_auth_denials_total',
+      help: 'Calls refused by authentication, authorization, limits or the internal-topic rule, by reason',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
     new Gauge({
       name: 'sluice_sessions',
       help: 'Open Subscribe streams (group members) on this gateway, by topic and group',

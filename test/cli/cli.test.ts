@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { startRedisServer } from '../support/redis.ts';
 import { uniqueName } from '../support/records.ts';
 import { killLeftovers, lines, runCli, startCli } from './run.ts';
 
@@ -30,6 +31,40 @@ describe('sluice CLI (child processes against a real gateway)', () => {
     expect(results[2]!.stdout).toMatch(/--file <path>/);
     expect(results[3]!.stdout).toMatch(/--format <format>/);
     expect(results[4]!.stdout).toMatch(/--group-version <n>/);
+    for (const command of [results[3]!, results[4]!]) expect(command.stdout).toMatch(/--group <group> +consumer group \(required\)/);
+    expect(results[3]!.stdout).toMatch(/--until-end/);
+  });
+
+  it('consume --until-end stops once caught up, with --max larger than what is left; then exits at once', async () => {
+    const topic = uniqueName('until');
+    const group = uniqueName('g');
+    await runCli(['publish', topic, '--key', 'k', '--address', address], { input: 'a\nb\nc\n' });
+    const first = await runCli(['consume', topic, '--group', group, '--max', '100', '--until-end', '--address', address]);
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(lines(first.stdout).map((l) => l.split('\t')[3])).toEqual(['a', 'b', 'c']);
+    const again = await runCli(['consume', topic, '--group', group, '--until-end', '--address', address]);
+    expect(again).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('a store outage is reported as the gateway being unavailable, not as unreachable', async () => {
+    const redis = await startRedisServer();
+    const withRedis = await startTestGateway({ POSITIONS_STORE: 'redis', REDIS_URL: redis.url });
+    try {
+      await redis.kill();
+      const result = await runCli(['offsets', 'outage', '--group', 'g', '--address', withRedis.address]);
+      expect(result.code).toBe(1);
+      expect(lines(result.stderr)).toEqual([expect.stringMatching(new RegExp(`^sluice: the gateway at ${withRedis.address} is unavailable: .*positions store`))]);
+    } finally {
+      await withRedis.stop();
+      await redis.destroy();
+    }
+  });
+
+  it('serve on a port already in use: one sluice: line on stderr, exit 1', async () => {
+    const port = gateway.address.split(':')[1]!;
+    const result = await runCli(['serve'], { env: { GRPC_HOST: '127.0.0.1', GRPC_PORT: port, LOG_LEVEL: 'error' } });
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr)).toEqual([`sluice: cannot listen on 127.0.0.1:${port}: the port is already in use (set GRPC_PORT to a free one)`]);
   });
 
   it('publish a value, then consume shows it with its key', async () => {

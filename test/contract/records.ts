@@ -204,6 +204,39 @@ export function describeRecordsStore(name: string, makeStore: () => Promise<Reco
       }
     });
 
+    it('batches: the same records in offset order, what is already there in few arrays, a lone record at once', async () => {
+      const topic = uniqueName('batches');
+      const written = await Promise.all(Array.from({ length: 50 }, (_, i) => store.publish(envelope(topic, `v${i}`, 'one-key'))));
+      const partition = written[0]!.partition;
+      const { subscription, sources } = await allPartitions(topic, uniqueName('g'));
+      try {
+        const source = sources.find((s) => s.partition === partition)!;
+        const controller = new AbortController();
+        const batches = source.batches(controller.signal)[Symbol.asyncIterator]();
+        const seen: StoredRecord[] = [];
+        let pulls = 0;
+        while (seen.length < 50) {
+          const next = await batches.next();
+          expect(next.done).toBe(false);
+          expect(next.value!.length).toBeGreaterThan(0);
+          seen.push(...next.value!);
+          pulls++;
+        }
+        expect(seen.map((r) => r.offset)).toEqual(written.map((w) => w.offset).sort((a, b) => (a < b ? -1 : 1)));
+        // 50 records written before the read started are not handed out one by one.
+        expect(pulls).toBeLessThan(10);
+        // Nothing more is there: the next pull waits, and one record then comes alone, without waiting for more.
+        const pending = batches.next();
+        const lone = await store.publish(envelope(topic, 'lone', 'one-key'));
+        const next = await pending;
+        expect(next.value!.map((r: StoredRecord) => r.offset)).toEqual([lone.offset]);
+        controller.abort();
+        await batches.return?.();
+      } finally {
+        await subscription.close();
+      }
+    });
+
     it('ends open iterations when the subscription closes', async () => {
       const topic = uniqueName('close');
       await publishMany(topic, 3);

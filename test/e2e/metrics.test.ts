@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { uniqueName } from '../support/records.ts';
 
+const value = (body: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(body)?.[1] ?? NaN);
+
 describe('Prometheus metrics', () => {
   let gateway: TestGateway;
   beforeAll(async () => {
@@ -12,7 +14,6 @@ describe('Prometheus metrics', () => {
   });
 
   const scrape = async () => (await fetch(`http://127.0.0.1:${gateway.sluice.metricsPort}/metrics`)).text();
-  const value = (body: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(body)?.[1] ?? NaN);
 
   it('counts calls by method and status, records sent and open streams', async () => {
     const { client } = gateway;
@@ -70,5 +71,29 @@ describe('metrics cardinality cap', () => {
     expect(series('sluice_partition_lag')).toBe(3);
     expect(body).toMatch(/^sluice_metrics_series_dropped\{metric="sluice_partition_lag"\} 5$/m);
     expect(series('sluice_partition_position')).toBeLessThanOrEqual(3);
+  });
+
+});
+
+describe('call counts', () => {
+  const metric = (body: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(body)?.[1] ?? NaN);
+
+  it('counts a Subscribe once, by the status it was sent (grpc-js emits cancelled after any status)', async () => {
+    const own = await startTestGateway({ MEMORY_PARTITIONS: '1', METRICS_HOST: '127.0.0.1', METRICS_PORT: '0' });
+    try {
+      const subscription = own.client.subscribe({ topic: uniqueName('once'), group: uniqueName('g') });
+      await subscription.until((a) => a.length === 1);
+      own.sluice.gateway.beginShutdown(); // the core ends the stream with UNAVAILABLE
+      expect((await subscription.status).code).toBe(14);
+      const body = await (await fetch(`http://127.0.0.1:${own.sluice.metricsPort}/metrics`)).text();
+      // The server's 'cancelled' follows the status; wait until it must have come.
+      await new Promise((resolve) => setImmediate(resolve));
+      const again = await (await fetch(`http://127.0.0.1:${own.sluice.metricsPort}/metrics`)).text();
+      expect(metric(body, 'sluice_grpc_calls_total{method="Subscribe",code="UNAVAILABLE"}')).toBe(1);
+      expect(metric(again, 'sluice_grpc_calls_total{method="Subscribe",code="UNAVAILABLE"}')).toBe(1);
+      expect(again).not.toContain('sluice_grpc_calls_total{method="Subscribe",code="CANCELLED"}');
+    } finally {
+      await own.stop();
+    }
   });
 });

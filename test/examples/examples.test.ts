@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { ROOT } from '../support/process.ts';
 import { uniqueName } from '../support/records.ts';
+import { apiKeyHash } from '../../src/auth/index.ts';
+import { SecurityDir } from '../support/security.ts';
 
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
@@ -28,10 +30,12 @@ describe('examples (against a real gateway)', () => {
     await gateway?.stop();
   });
 
-  it('the producer publishes orders keyed by customer; the consumer handles each once and acks them all', async () => {
+  it('the producer publishes orders keyed by customer; the consumer handles each once, skips what is not an order, and acks them all', async () => {
     const topic = uniqueName('orders');
     const group = uniqueName('billing');
     const env = { SLUICE_ADDRESS: gateway.address, SLUICE_TOPIC: topic };
+    // What the README's grpcurl tour publishes: not an order. The consumer logs it and moves on.
+    await gateway.client.publish({ topic, value: Buffer.from('hello') });
 
     const produced = await runExample('producer', { ...env, SLUICE_COUNT: '12' });
     expect(produced).toMatchObject({ code: 0, stderr: '' });
@@ -48,6 +52,7 @@ describe('examples (against a real gateway)', () => {
     const handled = out.filter((line) => /^partition \d offset \d+: order \d+ of customer-\d, \d+$/.test(line));
     expect(handled.map((line) => Number(/order (\d+)/.exec(line)![1])).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(out.at(-1)).toBe('handled 12 orders');
+    expect(out).toContainEqual(expect.stringMatching(/^partition \d offset 0: skipped, not an order: "hello"$/));
     expect(out.some((line) => /^acked partition \d up to offset \d+ \(close\)$/.test(line))).toBe(true);
 
     // Every order is acked: the group's positions are the end offsets.
@@ -61,5 +66,33 @@ describe('examples (against a real gateway)', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/: order 1 of customer-1, 10\n/);
     expect(second.stdout.trim().split('\n').at(-1)).toBe('handled 1 order');
+  }, 60_000);
+});
+
+describe('examples with authentication on', () => {
+  const dir = new SecurityDir();
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    const file = dir.write('security.json', {
+      authentication: { apiKeys: [{ name: 'shop', sha256: apiKeyHash('shop-key-93e1f0a7c2') }] },
+      rules: [{ principals: ['key:shop'], actions: ['publish', 'subscribe', 'ack', 'read-offsets'], topics: ['orders-*'], groups: ['billing-*'] }],
+    });
+    gateway = await startTestGateway({ MEMORY_PARTITIONS: '2', SECURITY_FILE: file });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    dir.remove();
+  });
+
+  it('the producer reads its token from SLUICE_TOKEN_FILE, the consumer from SLUICE_TOKEN; without one they are refused', async () => {
+    const env = { SLUICE_ADDRESS: gateway.address, SLUICE_TOPIC: uniqueName('orders') };
+    const refused = await runExample('producer', { ...env, SLUICE_COUNT: '1', SLUICE_TOKEN: '' });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/UNAUTHENTICATED/);
+    const produced = await runExample('producer', { ...env, SLUICE_COUNT: '3', SLUICE_TOKEN_FILE: dir.write('token.txt', 'shop-key-93e1f0a7c2\n') });
+    expect(produced).toMatchObject({ code: 0, stderr: '' });
+    const consumed = await runExample('consumer', { ...env, SLUICE_GROUP: uniqueName('billing'), SLUICE_MAX: '3', SLUICE_TOKEN: 'shop-key-93e1f0a7c2' });
+    expect(consumed).toMatchObject({ code: 0, stderr: '' });
+    expect(consumed.stdout.trim().split('\n').at(-1)).toBe('handled 3 orders');
   }, 60_000);
 });

@@ -45,8 +45,9 @@ export class TestClient {
   constructor(
     readonly address: string,
     credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
+    options: grpc.ClientOptions = {},
   ) {
-    this.raw = new ServiceClient.github.bsideup.liiklus.LiiklusService(address, credentials) as never;
+    this.raw = new ServiceClient.github.bsideup.liiklus.LiiklusService(address, credentials, options) as never;
   }
 
   private unary<T>(method: string, request: object): Promise<T> {

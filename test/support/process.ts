@@ -14,11 +14,11 @@ export interface GatewayProcess {
 }
 
 /** Runs `src/main.ts` as a separate process, as `npm start` would, and waits for it to listen. */
-export async function spawnGateway(env: Record<string, string>, options: { waitForListening?: boolean } = {}): Promise<GatewayProcess> {
+export async function spawnGateway(env: Record<string, string>, options: { waitForListening?: boolean; nodeArgs?: string[] } = {}): Promise<GatewayProcess> {
   const port = env.GRPC_PORT ? Number(env.GRPC_PORT) : await freePort();
   // node itself with tsx's loader (not the tsx launcher, which would leave its
   // own child running when killed with SIGKILL).
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, GRPC_HOST: '127.0.0.1', GRPC_PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

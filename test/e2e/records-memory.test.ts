@@ -1,0 +1,3 @@
+import { describeRecordFeatures } from './records-suite.ts';
+
+describeRecordFeatures('memory records + memory positions', () => ({ RECORDS_STORE: 'memory', POSITIONS_STORE: 'memory' }));
