@@ -15,6 +15,7 @@ const benches: Array<{ file: string; env?: Record<string, string>; label: string
   { file: 'acks.ts', label: 'redis positions store alone' },
   { file: 'stalled-memory.ts', label: 'stalled client memory' },
   { file: 'auth.ts', label: 'cost of authentication and authorization' },
+  { file: 'metrics-cost.ts', env: { BENCH_ROUNDS: '3' }, label: 'metrics on vs off, Receive' },
 ];
 
 let failed = 0;

@@ -24,6 +24,9 @@ export interface LagSnapshot {
   errors: string[];
 }
 
+/** End-offset reads in flight at once in a snapshot. */
+const END_OFFSET_READS = 8;
+
 export interface LagOptions {
   /** A snapshot is reused for this long: scrapes and dashboards never hit the stores more often. */
   ttlMs: number;
@@ -75,16 +78,14 @@ export class LagReader {
       errors.push(`positions: ${(err as Error).message}`);
     }
 
+    const topics = [...groups.keys()].sort((a, b) => a.localeCompare(b));
+    const endsByTopic = await this.readEnds(topics, errors);
     const partitions: PartitionLag[] = [];
     let dropped = 0;
-    for (const [topic, byGroup] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
-      let ends: ReadonlyMap<number, bigint>;
-      try {
-        ends = await this.records.getEndOffsets(topic);
-      } catch (err) {
-        errors.push(`${topic}: ${(err as Error).message}`);
-        continue;
-      }
+    for (const topic of topics) {
+      const byGroup = groups.get(topic)!;
+      const ends = endsByTopic.get(topic);
+      if (ends === undefined) continue;
       for (const { group, positions } of [...byGroup.values()].sort(compareGroups)) {
         const numbers = [...new Set([...ends.keys(), ...positions.keys()])].sort((a, b) => a - b);
         for (const partition of numbers) {
@@ -100,6 +101,24 @@ export class LagReader {
     }
     this.cached = { readAt, partitions, dropped, errors };
     return this.cached;
+  }
+
+  /** End offsets of every topic, END_OFFSET_READS at a time (one request per topic; many topics must not take turns). */
+  private async readEnds(topics: readonly string[], errors: string[]): Promise<Map<string, ReadonlyMap<number, bigint>>> {
+    const result = new Map<string, ReadonlyMap<number, bigint>>();
+    let next = 0;
+    const worker = async () => {
+      while (next < topics.length) {
+        const topic = topics[next++]!;
+        try {
+          result.set(topic, await this.records.getEndOffsets(topic));
+        } catch (err) {
+          errors.push(`${topic}: ${(err as Error).message}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(END_OFFSET_READS, topics.length) }, worker));
+    return result;
   }
 }
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Assignment, ReceiveStream, SubscribeStream } from '../support/client.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { uniqueName } from '../support/records.ts';
+import { startRedisServer, type RedisServerHandle } from '../support/redis.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = new URL('../../docs/dashboard.png', import.meta.url).pathname;
@@ -24,14 +25,18 @@ describe('dashboard in a browser', () => {
   let b: TestGateway;
   let browser: BrowserContext;
   let userDataDir: string;
+  let redis: RedisServerHandle;
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (.ci/run does), or set CHROMIUM_PATH`);
+    // A redis-server of its own: the dashboard lists every group of its positions store, and the shared one holds
+    // every other suite's groups too (each a topic whose end offsets the page would read).
+    redis = await startRedisServer();
     const env = {
       RECORDS_STORE: 'kafka',
       KAFKA_BOOTSTRAP_SERVERS: inject('kafkaBootstrap'),
       KAFKA_TOPIC_PARTITIONS: String(PARTITIONS),
       POSITIONS_STORE: 'redis',
-      REDIS_URL: inject('redisUrl'),
+      REDIS_URL: redis.url,
       METRICS_HOST: '127.0.0.1',
       METRICS_PORT: '0',
       DASHBOARD_ENABLED: 'true',
@@ -60,6 +65,7 @@ describe('dashboard in a browser', () => {
   afterAll(async () => {
     await browser?.close();
     await Promise.allSettled([a?.stop(), b?.stop()]);
+    await redis?.destroy();
     if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
   });
 

@@ -68,6 +68,11 @@ describe('backpressure (memory stores, real gRPC)', () => {
     console.info(`stalled Receive: ${held} of ${RECORDS} records (${VALUE.length}-byte values) pulled from the store and not read`);
     expect(held).toBeGreaterThan(0);
     expect(held).toBeLessThan(BOUND);
+    // The core sees it as blocked on its client (dashboard "backpressure", sluice_receive_streams_blocked).
+    const streamOf = (partition: number) => sluice.gateway.stats.streams().find((s) => s.partition === partition)!;
+    sluice.gateway.stats.sample();
+    sluice.gateway.stats.sample();
+    expect(streamOf(first.partition).blockedSince).toBeDefined();
 
     // Meanwhile another partition of the same subscription streams freely.
     const otherKey = await keyFor(other.partition);
@@ -76,6 +81,9 @@ describe('backpressure (memory stores, real gRPC)', () => {
     const replies = await flowing.take(2_000);
     expect(replies.at(-1)!.record!.offset).toBe('1999');
     expect(stalledCounter()).toBe(held);
+    sluice.gateway.stats.sample();
+    expect(streamOf(other.partition).blockedSince).toBeUndefined();
+    expect(streamOf(first.partition).blockedSince).toBeDefined();
 
     // When the stalled client reads again, it gets everything, in order.
     let next = 1n;

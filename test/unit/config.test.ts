@@ -23,6 +23,19 @@ describe('configuration', () => {
     expect(gateway.RECORDS_STORE).toBe('kafka');
     expect(raw.REDIS_URL).toBe('redis://x');
   });
+  it('operations settings: safe defaults, the dashboard off and only with the admin port', () => {
+    expect(loadConfig({}).gateway).toMatchObject({
+      HEALTH_INTERVAL_MS: 2_000,
+      HEALTH_TIMEOUT_MS: 2_000,
+      METRICS_MAX_SERIES: 2_000,
+      METRICS_CACHE_TTL_MS: 5_000,
+      DASHBOARD_ENABLED: false,
+    });
+    expect(loadConfig({ DASHBOARD_ENABLED: 'true', METRICS_PORT: '9464' }).gateway.DASHBOARD_ENABLED).toBe(true);
+    expect(() => loadConfig({ DASHBOARD_ENABLED: 'true' })).toThrow(/^DASHBOARD_ENABLED: .*METRICS_PORT/);
+    expect(() => loadConfig({ DASHBOARD_ENABLED: 'yes' })).toThrow(/^DASHBOARD_ENABLED: must be true or false/);
+    expect(() => loadConfig({ METRICS_MAX_SERIES: '0' })).toThrow(/^METRICS_MAX_SERIES: /);
+  });
   it('refuses an unreadable config file naming SLUICE_CONFIG', () => {
     expect(() => loadConfig({ SLUICE_CONFIG: '/nonexistent/sluice.json' })).toThrow(/^SLUICE_CONFIG: cannot read/);
   });
