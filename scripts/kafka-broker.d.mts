@@ -51,6 +51,12 @@ export interface KafkaBrokerOptions {
   properties?: Readonly<Record<string, string>>;
   /** Extra JVM options. */
   jvmOptions?: readonly string[];
+  /**
+   * Also a SASL_SSL listener (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) with a
+   * throwaway CA made by openssl; SCRAM users are stored at format time.
+   * The PLAINTEXT listener stays (inter-broker traffic, readiness probe).
+   */
+  saslSsl?: { users: ReadonlyArray<{ username: string; password: string }>; port?: number };
   /** Default 'java'. */
   java?: string;
   log?: (message: string) => void;
@@ -64,6 +70,8 @@ export interface KafkaBrokerHandle {
   readonly dir: string;
   readonly version: string;
   readonly logFile: string;
+  /** With options.saslSsl: the SASL_SSL listener and the CA file that signed the broker's certificate. */
+  readonly saslSsl: { bootstrap: string; port: number; caFile: string; users: Array<{ username: string; password: string }> } | undefined;
   /** The JVM's pid while running. */
   readonly pid: number | undefined;
   readonly running: boolean;

@@ -217,6 +217,51 @@ logger.state.name = state.change.logger
 logger.state.level = WARN
 `;
 
+/**
+ * A throwaway CA and a broker certificate it signs (SAN IP:127.0.0.1,
+ * DNS:localhost and the advertised host), made with openssl in `dir`. The
+ * broker reads them as a PEM keystore (ssl.keystore.type=PEM, Kafka 2.7+):
+ * one file holding the unencrypted PKCS#8 key and the certificate chain.
+ */
+async function makeTls(dir, advertisedHost) {
+  await mkdir(dir, { recursive: true });
+  const f = (name) => join(dir, name);
+  const days = '30';
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', days, '-subj', '/CN=sluice-test-ca']);
+  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('broker.key'), '-out', f('broker.csr'), '-subj', `/CN=${advertisedHost}`]);
+  const isIp = /^[\d.]+$|:/.test(advertisedHost);
+  const san = ['IP:127.0.0.1', 'DNS:localhost', ...(advertisedHost === '127.0.0.1' || advertisedHost === 'localhost' ? [] : [`${isIp ? 'IP' : 'DNS'}:${advertisedHost}`])];
+  await writeFile(f('ext.cnf'), `subjectAltName=${san.join(',')}\n`);
+  await run('openssl', ['x509', '-req', '-in', f('broker.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('broker.pem'), '-days', days, '-extfile', f('ext.cnf')]);
+  const key = readFileSync(f('broker.key'), 'utf8');
+  if (!key.includes('BEGIN PRIVATE KEY')) throw new Error('openssl did not write a PKCS#8 key, which a Kafka PEM keystore needs');
+  await writeFile(f('broker-keystore.pem'), key + readFileSync(f('broker.pem'), 'utf8') + readFileSync(f('ca.pem'), 'utf8'));
+  return { caFile: f('ca.pem'), keystoreFile: f('broker-keystore.pem') };
+}
+
+/** server.properties entries of a SASL_SSL listener on `securePort` beside PLAINTEXT (which stays for inter-broker traffic and the readiness probe). */
+function saslSslProperties({ host, advertisedHost, port, securePort, controllerPort, keystoreFile, users }) {
+  const plainUsers = users.map(({ username, password }) => `user_${username}=${JSON.stringify(password)}`).join(' ');
+  return {
+    listeners: `PLAINTEXT://${host}:${port},SASL_SSL://${host}:${securePort},CONTROLLER://${host}:${controllerPort}`,
+    'advertised.listeners': `PLAINTEXT://${advertisedHost}:${port},SASL_SSL://${advertisedHost}:${securePort}`,
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL',
+    'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_ssl.ssl.keystore.type': 'PEM',
+    'listener.name.sasl_ssl.ssl.keystore.location': keystoreFile,
+  };
+}
+
+/** StorageTool arguments that store each user's SCRAM-SHA-256 and -512 credentials at format time (KIP-900, Kafka 3.5+). */
+function scramFormatArgs(users) {
+  return users.flatMap(({ username, password }) =>
+    ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((mechanism) => ['--add-scram', `${mechanism}=[name=${username},password=${password}]`]),
+  );
+}
+
 /** Base64url of 16 random bytes: a Kafka cluster id; never starting with '-', which the tool would take for an option. */
 function clusterId() {
   for (;;) {
@@ -366,7 +411,24 @@ export async function startKafkaBroker(options = {}) {
   const configFile = join(dir, 'server.properties');
   const bootstrap = `${advertisedHost}:${port}`;
   await mkdir(join(dir, 'logs'), { recursive: true });
-  await writeFile(configFile, serverProperties({ host, advertisedHost, port, controllerPort, dataDir, properties: options.properties }));
+  let secure;
+  let securityProperties = {};
+  let formatArgs = [];
+  if (options.saslSsl) {
+    const users = options.saslSsl.users;
+    if (!Array.isArray(users) || users.length === 0) throw new Error('saslSsl.users: give at least one { username, password }');
+    for (const { username, password } of users) {
+      // The SCRAM format argument and the JAAS line have no quoting for these.
+      if (!/^[\w.-]+$/.test(username) || !/^[\w.@#%+-]+$/.test(password)) throw new Error(`saslSsl.users: ${username}: use letters, digits and . _ - (password also @ # % +)`);
+    }
+    let securePort = options.saslSsl.port ?? (await freePort());
+    while (securePort === port || securePort === controllerPort) securePort = await freePort();
+    const { caFile, keystoreFile } = await makeTls(join(dir, 'tls'), advertisedHost);
+    securityProperties = saslSslProperties({ host, advertisedHost, port, securePort, controllerPort, keystoreFile, users });
+    formatArgs = scramFormatArgs(users);
+    secure = { bootstrap: `${advertisedHost}:${securePort}`, port: securePort, caFile, users: users.map((u) => ({ ...u })) };
+  }
+  await writeFile(configFile, serverProperties({ host, advertisedHost, port, controllerPort, dataDir, properties: { ...securityProperties, ...options.properties } }));
   await writeFile(join(dir, 'log4j.properties'), LOG4J);
   await writeFile(join(dir, 'log4j2.properties'), LOG4J2);
   const java = options.java ?? 'java';
@@ -380,7 +442,7 @@ export async function startKafkaBroker(options = {}) {
   async function format() {
     if (existsSync(join(dataDir, 'meta.properties'))) return;
     const cds = existsSync(archive) ? [`-XX:SharedArchiveFile=${archive}`] : [];
-    await run(java, [...jvm(true), ...cds, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', configFile], { cwd: dir });
+    await run(java, [...jvm(true), ...cds, 'kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', configFile, ...formatArgs], { cwd: dir });
   }
 
   async function start() {
@@ -467,6 +529,7 @@ export async function startKafkaBroker(options = {}) {
     dir,
     version,
     logFile,
+    saslSsl: secure,
     get pid() {
       return pid;
     },

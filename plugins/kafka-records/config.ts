@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { InvalidArgumentError } from '../../src/contracts/index.ts';
 
@@ -32,6 +33,29 @@ export interface KafkaRecordsConfig {
   connectionTimeoutMs: number;
   /** Per-request timeout. */
   requestTimeoutMs: number;
+  /** SASL authentication to the brokers; undefined: none. */
+  sasl: KafkaSaslConfig | undefined;
+  /** TLS to the brokers; undefined: plaintext. */
+  ssl: KafkaSslConfig | undefined;
+}
+
+export type KafkaSaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+export interface KafkaSaslConfig {
+  mechanism: KafkaSaslMechanism;
+  username: string;
+  /** From KAFKA_SASL_PASSWORD or the file KAFKA_SASL_PASSWORD_FILE names. Never logged. */
+  password: string;
+}
+
+export interface KafkaSslConfig {
+  /** PEM CA bundle to trust instead of Node's default CAs (KAFKA_SSL_CA_FILE). */
+  ca: string | undefined;
+  /** PEM client certificate and key for mutual TLS (KAFKA_SSL_CERT_FILE, KAFKA_SSL_KEY_FILE). */
+  cert: string | undefined;
+  key: string | undefined;
+  /** Verify the broker's certificate and host name (default true). */
+  rejectUnauthorized: boolean;
 }
 
 const KiB = 1024;
@@ -51,6 +75,9 @@ const bool = z
   .toLowerCase()
   .refine((v) => ['true', 'false', '1', '0', 'yes', 'no'].includes(v), 'must be true or false')
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** An optional free-form value (a name, a path); unset or empty is undefined. */
+const optionalText = z.string().optional();
 
 const brokers = z
   .string({ error: 'is required (e.g. 127.0.0.1:9092, or a comma-separated list host1:9092,host2:9092)' })
@@ -79,7 +106,23 @@ const KEYS = {
   KAFKA_HEARTBEAT_INTERVAL_MS: [int(100, 3_600_000), '1000'],
   KAFKA_CONNECTION_TIMEOUT_MS: [int(100, 600_000), '3000'],
   KAFKA_REQUEST_TIMEOUT_MS: [int(100, 600_000), '30000'],
-} as const satisfies Record<string, readonly [z.ZodType<unknown, string>, string | undefined]>;
+  KAFKA_SASL_MECHANISM: [
+    z
+      .string()
+      .trim()
+      .toLowerCase()
+      .refine((v) => ['none', 'plain', 'scram-sha-256', 'scram-sha-512'].includes(v), 'must be one of none, PLAIN, SCRAM-SHA-256, SCRAM-SHA-512'),
+    'none',
+  ],
+  KAFKA_SASL_USERNAME: [optionalText, undefined],
+  KAFKA_SASL_PASSWORD: [optionalText, undefined],
+  KAFKA_SASL_PASSWORD_FILE: [optionalText, undefined],
+  KAFKA_SSL_ENABLED: [bool, 'false'],
+  KAFKA_SSL_CA_FILE: [optionalText, undefined],
+  KAFKA_SSL_CERT_FILE: [optionalText, undefined],
+  KAFKA_SSL_KEY_FILE: [optionalText, undefined],
+  KAFKA_SSL_REJECT_UNAUTHORIZED: [bool, 'true'],
+} as const satisfies Record<string, readonly [z.ZodType<unknown, string | undefined>, string | undefined]>;
 
 type Key = keyof typeof KEYS;
 type Parsed = { [K in Key]: z.output<(typeof KEYS)[K][0]> };
@@ -90,7 +133,7 @@ type Parsed = { [K in Key]: z.output<(typeof KEYS)[K][0]> };
  */
 export function parseKafkaConfig(config: Readonly<Record<string, string | undefined>>): KafkaRecordsConfig {
   const values = {} as Record<Key, unknown>;
-  for (const [key, [schema, fallback]] of Object.entries(KEYS) as [Key, readonly [z.ZodType<unknown, string>, string | undefined]][]) {
+  for (const [key, [schema, fallback]] of Object.entries(KEYS) as [Key, readonly [z.ZodType<unknown, string | undefined>, string | undefined]][]) {
     const given = config[key];
     const raw = given === undefined || given.trim() === '' ? fallback : given;
     const result = schema.safeParse(raw);
@@ -114,6 +157,8 @@ export function parseKafkaConfig(config: Readonly<Record<string, string | undefi
     throw new InvalidArgumentError('KAFKA_FETCH_MAX_BYTES', `must be at least KAFKA_FETCH_MAX_BYTES_PER_PARTITION (${v.KAFKA_FETCH_MAX_BYTES_PER_PARTITION})`);
   }
   return {
+    sasl: saslConfig(v),
+    ssl: sslConfig(v),
     brokers: v.KAFKA_BOOTSTRAP_SERVERS,
     clientId: v.KAFKA_CLIENT_ID,
     topicPartitions: v.KAFKA_TOPIC_PARTITIONS,
@@ -131,4 +176,51 @@ export function parseKafkaConfig(config: Readonly<Record<string, string | undefi
     connectionTimeoutMs: v.KAFKA_CONNECTION_TIMEOUT_MS,
     requestTimeoutMs: v.KAFKA_REQUEST_TIMEOUT_MS,
   };
+}
+
+/** Reads a file a key names; an unreadable one is InvalidArgumentError on that key. */
+function readKeyFile(key: Key, path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new InvalidArgumentError(key, `cannot read ${JSON.stringify(path)}: ${(err as Error).message}`);
+  }
+}
+
+function saslConfig(v: Parsed): KafkaSaslConfig | undefined {
+  if (v.KAFKA_SASL_MECHANISM === 'none') {
+    for (const key of ['KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE'] as const) {
+      if (v[key] !== undefined) throw new InvalidArgumentError(key, 'is set but KAFKA_SASL_MECHANISM is not (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)');
+    }
+    return undefined;
+  }
+  const mechanism = v.KAFKA_SASL_MECHANISM as KafkaSaslMechanism;
+  if (v.KAFKA_SASL_USERNAME === undefined) throw new InvalidArgumentError('KAFKA_SASL_USERNAME', `is required with KAFKA_SASL_MECHANISM=${mechanism.toUpperCase()}`);
+  if (v.KAFKA_SASL_PASSWORD !== undefined && v.KAFKA_SASL_PASSWORD_FILE !== undefined) {
+    throw new InvalidArgumentError('KAFKA_SASL_PASSWORD_FILE', 'set either KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE, not both');
+  }
+  // A password file usually ends with a newline its editor added; it is no part of the password.
+  const password =
+    v.KAFKA_SASL_PASSWORD_FILE !== undefined ? readKeyFile('KAFKA_SASL_PASSWORD_FILE', v.KAFKA_SASL_PASSWORD_FILE).replace(/\r?\n$/, '') : v.KAFKA_SASL_PASSWORD;
+  if (password === undefined || password === '') {
+    throw new InvalidArgumentError('KAFKA_SASL_PASSWORD', `is required with KAFKA_SASL_MECHANISM=${mechanism.toUpperCase()} (or KAFKA_SASL_PASSWORD_FILE)`);
+  }
+  return { mechanism, username: v.KAFKA_SASL_USERNAME, password };
+}
+
+function sslConfig(v: Parsed): KafkaSslConfig | undefined {
+  const files = ['KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE'] as const;
+  if (!v.KAFKA_SSL_ENABLED) {
+    for (const key of files) if (v[key] !== undefined) throw new InvalidArgumentError(key, 'is set but KAFKA_SSL_ENABLED is not true');
+    return undefined;
+  }
+  if ((v.KAFKA_SSL_CERT_FILE === undefined) !== (v.KAFKA_SSL_KEY_FILE === undefined)) {
+    const missing = v.KAFKA_SSL_CERT_FILE === undefined ? 'KAFKA_SSL_CERT_FILE' : 'KAFKA_SSL_KEY_FILE';
+    throw new InvalidArgumentError(missing, 'is required too: a client certificate needs both KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE');
+  }
+  const read = (key: (typeof files)[number]) => {
+    const path = v[key];
+    return path === undefined ? undefined : readKeyFile(key, path);
+  };
+  return { ca: read('KAFKA_SSL_CA_FILE'), cert: read('KAFKA_SSL_CERT_FILE'), key: read('KAFKA_SSL_KEY_FILE'), rejectUnauthorized: v.KAFKA_SSL_REJECT_UNAUTHORIZED };
 }

@@ -55,6 +55,11 @@ export function toStoreError(err: unknown, what: string): SluiceError {
   const e = (err && typeof err === 'object' ? err : { message: String(err) }) as KafkaJSErrorLike;
   const type = kafkaErrorType(err);
   const detail = rootCause(e).message ?? e.message ?? String(err);
+  // Wrong credentials or a mechanism the broker does not enable: the cluster is
+  // there but refuses us. UNAVAILABLE (an operator fixes the config), said plainly.
+  if (e.name === 'KafkaJSSASLAuthenticationError' || rootCause(e).name === 'KafkaJSSASLAuthenticationError' || type === 'SASL_AUTHENTICATION_FAILED') {
+    return new UnavailableError(`Kafka unavailable, ${what}: the brokers rejected the SASL credentials (check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD): ${detail}`, err);
+  }
   if (type && TOO_LARGE.has(type)) return new InvalidArgumentError('value', `the record is larger than the Kafka topic accepts (${type})`);
   if (TRANSIENT.has(e.name ?? '') || e.retriable === true || rootCause(e).retriable === true) {
     return new UnavailableError(`Kafka unavailable, ${what}: ${detail}`, err);

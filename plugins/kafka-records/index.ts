@@ -7,7 +7,7 @@ export { parseKafkaConfig, type KafkaRecordsConfig } from './config.ts';
 
 /**
  * RECORDS_STORE=kafka. Config: KAFKA_BOOTSTRAP_SERVERS (required), KAFKA_TOPIC_PARTITIONS,
- * KAFKA_TOPIC_REPLICATION, KAFKA_AUTO_CREATE_TOPICS and the knobs in config.ts
+ * KAFKA_TOPIC_REPLICATION, KAFKA_AUTO_CREATE_TOPICS, KAFKA_SASL_* / KAFKA_SSL_* (docs/kafka-drivers.md) and the knobs in config.ts
  * (see README.md). Kafka unreachable at start fails the start with UNAVAILABLE.
  */
 export const plugin: RecordsStorePlugin = {

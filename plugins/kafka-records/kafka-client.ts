@@ -1,4 +1,4 @@
-import kafkajs, { type Kafka as KafkaClient, type LogEntry } from 'kafkajs';
+import kafkajs, { type Kafka as KafkaClient, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaRecordsConfig } from './config.ts';
 
@@ -31,5 +31,22 @@ export function createKafkaClient(config: KafkaRecordsConfig, logger: Logger, ro
     logLevel: logger.isLevelEnabled('debug') ? logLevel.INFO : logLevel.NOTHING,
     logCreator: logCreator(logger),
     retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
+    ...securityOptions(config),
   });
+}
+
+/** KAFKA_SASL_* and KAFKA_SSL_* as kafkajs options (ssl: Node's tls.connect options). */
+export function securityOptions(config: Pick<KafkaRecordsConfig, 'sasl' | 'ssl'>): Pick<KafkaConfig, 'sasl' | 'ssl'> {
+  const { sasl, ssl } = config;
+  return {
+    ...(ssl && {
+      ssl: {
+        rejectUnauthorized: ssl.rejectUnauthorized,
+        ...(ssl.ca !== undefined && { ca: [ssl.ca] }),
+        ...(ssl.cert !== undefined && { cert: ssl.cert }),
+        ...(ssl.key !== undefined && { key: ssl.key }),
+      },
+    }),
+    ...(sasl && { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as KafkaConfig['sasl'] }),
+  };
 }

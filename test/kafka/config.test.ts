@@ -70,3 +70,43 @@ describe('Kafka records store config', () => {
     });
   });
 });
+
+describe('Kafka records store config: SASL and TLS', () => {
+  it('has neither by default', () => {
+    expect(parseKafkaConfig(base)).toMatchObject({ sasl: undefined, ssl: undefined });
+  });
+
+  it('takes a mechanism in any case, a username and a password (inline or from a file, without its trailing newline)', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'sluice-kafka-config-'));
+    await writeFile(join(dir, 'pw'), 's3cret\n');
+    await writeFile(join(dir, 'ca.pem'), 'CA PEM');
+    expect(parseKafkaConfig({ ...base, KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' }).sasl).toEqual({
+      mechanism: 'scram-sha-512',
+      username: 'u',
+      password: 'p',
+    });
+    expect(parseKafkaConfig({ ...base, KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD_FILE: join(dir, 'pw') }).sasl?.password).toBe('s3cret');
+    expect(parseKafkaConfig({ ...base, KAFKA_SSL_ENABLED: 'true', KAFKA_SSL_CA_FILE: join(dir, 'ca.pem') }).ssl).toEqual({
+      ca: 'CA PEM',
+      cert: undefined,
+      key: undefined,
+      rejectUnauthorized: true,
+    });
+  });
+
+  it('names the key at fault', () => {
+    expect(failure({ ...base, KAFKA_SASL_MECHANISM: 'GSSAPI' }).message).toMatch(/KAFKA_SASL_MECHANISM.*PLAIN, SCRAM-SHA-256, SCRAM-SHA-512/);
+    expect(failure({ ...base, KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_PASSWORD: 'p' }).message).toMatch(/KAFKA_SASL_USERNAME.*required/);
+    expect(failure({ ...base, KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_USERNAME: 'u' }).message).toMatch(/KAFKA_SASL_PASSWORD.*required/);
+    expect(failure({ ...base, KAFKA_SASL_USERNAME: 'u' }).message).toMatch(/KAFKA_SASL_USERNAME.*KAFKA_SASL_MECHANISM is not/);
+    expect(failure({ ...base, KAFKA_SASL_MECHANISM: 'PLAIN', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD_FILE: '/nonexistent/pw' }).message).toMatch(
+      /KAFKA_SASL_PASSWORD_FILE.*cannot read/,
+    );
+    expect(failure({ ...base, KAFKA_SSL_CA_FILE: '/x.pem' }).message).toMatch(/KAFKA_SSL_CA_FILE.*KAFKA_SSL_ENABLED is not true/);
+    expect(failure({ ...base, KAFKA_SSL_ENABLED: 'true', KAFKA_SSL_CERT_FILE: '/x.pem' }).message).toMatch(/KAFKA_SSL_KEY_FILE.*required too/);
+    expect(failure({ ...base, KAFKA_SSL_ENABLED: 'maybe' }).message).toMatch(/KAFKA_SSL_ENABLED.*true or false/);
+  });
+});
