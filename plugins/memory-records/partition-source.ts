@@ -1,4 +1,4 @@
-import type { AutoOffsetReset, PartitionSource, StoredRecord, SubscribeOptions } from '../../src/contracts/index.ts';
+import { linkSignals, type AutoOffsetReset, type PartitionSource, type StoredRecord, type SubscribeOptions } from '../../src/contracts/index.ts';
 import type { PartitionLog } from './partition-log.ts';
 
 /** Records per batch: the log is all in memory; this bounds what a stalled reader holds (one batch). */
@@ -28,7 +28,18 @@ export class MemoryPartitionSource implements PartitionSource {
   }
 
   async *batches(signal: AbortSignal): AsyncIterable<readonly StoredRecord[]> {
-    const stop = AbortSignal.any([signal, this.revocation.signal]);
+    // Not AbortSignal.any: tied to the revocation signal (it lives as long as
+    // the assignment), it would keep every reader's composite (nodejs/node#55351).
+    const link = linkSignals([signal, this.revocation.signal]);
+    const stop = link.signal;
+    try {
+      yield* this.batchesUntil(stop);
+    } finally {
+      link.dispose();
+    }
+  }
+
+  private async *batchesUntil(stop: AbortSignal): AsyncIterable<readonly StoredRecord[]> {
     const start = (await this.startOffsets([this.partition])).get(this.partition);
     let offset = start ?? (this.autoOffsetReset === 'earliest' ? 0n : this.log.endOffset);
     while (!stop.aborted) {

@@ -1,6 +1,13 @@
 import { timer, type Subject, type Subscription as RxSubscription } from 'rxjs';
 import type { AckReason, SubscriptionEvent } from './types.ts';
 
+interface QueuedFlush {
+  reason: AckReason;
+  /** undefined: every partition. */
+  partitions: Set<number> | undefined;
+  done: Promise<void>;
+}
+
 /** Stores a position: resolves once the gateway confirms, rejects otherwise. */
 export type SendAck = (partition: number, offset: bigint) => Promise<void>;
 
@@ -18,6 +25,8 @@ export class AckBatcher {
   private sinceFlush = 0;
   private timer: RxSubscription | undefined;
   private chain: Promise<void> = Promise.resolve();
+  /** The flush waiting for the one in flight, if any (later flushes join it). */
+  private queued: QueuedFlush | undefined;
   private readonly lastError = new Map<number, Error>();
   private stopped = false;
 
@@ -53,8 +62,24 @@ export class AckBatcher {
       this.timer?.unsubscribe();
       this.timer = undefined;
     }
-    const run = this.chain.then(() => this.sendPending(reason, partitions));
-    this.chain = run.then(
+    // A flush waiting for the one in flight takes this one's partitions too:
+    // it reads the latest offsets when it starts, so with slow acks flushes
+    // merge instead of queueing one per trigger.
+    const queued = this.queued;
+    if (queued !== undefined) {
+      if (queued.partitions !== undefined) {
+        if (partitions === undefined) queued.partitions = undefined;
+        else for (const p of partitions) queued.partitions.add(p);
+      }
+      return queued.done;
+    }
+    const next: QueuedFlush = { reason, partitions: partitions === undefined ? undefined : new Set(partitions), done: Promise.resolve() };
+    this.queued = next;
+    next.done = this.chain.then(() => {
+      if (this.queued === next) this.queued = undefined;
+      return this.sendPending(next.reason, next.partitions === undefined ? undefined : [...next.partitions]);
+    });
+    this.chain = next.done.then(
       () => undefined,
       () => undefined,
     );
@@ -69,7 +94,14 @@ export class AckBatcher {
     if (this.dirty.has(partition) && this.wanted.get(partition) === offset) throw this.lastError.get(partition) ?? new Error('ack failed');
   }
 
-  get pending(): ReadonlyMap<number, bigint> {
+  /** Forgets what is pending for `partition` (it moved to another member). */
+  drop(partition: number): void {
+    this.dirty.delete(partition);
+    this.wanted.delete(partition);
+    this.lastError.delete(partition);
+  }
+
+    get pending(): ReadonlyMap<number, bigint> {
     return new Map([...this.dirty].map((p) => [p, this.wanted.get(p)!]));
   }
 

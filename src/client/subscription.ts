@@ -83,6 +83,9 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     this.hooks = {
       beforeHandover: (stream, record) => this.beforeHandover(stream, record),
       processed: (stream, record) => {
+        // Finished after the partition moved away: the next owner may have
+        // acked further already; an ack now could move its position back.
+        if (stream.endedBy === 'revoked' || stream.endedBy === 'disconnected') return;
         if (this.ackMode === 'after') this.batcher.processed(stream.partition, record.offset);
       },
       wireEnded: (stream, reason) => this.onWireEnded(stream, reason),
@@ -304,7 +307,15 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     }
     if (reason === 'revoked' || reason === 'disconnected') {
       this.events.next({ type: 'revoked', partition: stream.partition, sessionId: stream.sessionId });
-      if (this.ackMode === 'after') void this.batcher.flush('revoke', [stream.partition]);
+      if (this.ackMode === 'after') {
+        // One try: an ack that failed is not sent again once the partition is
+        // someone else's (it could move their position back); its records
+        // are delivered again instead (at least once).
+        const partition = stream.partition;
+        void this.batcher.flush('revoke', [partition]).then(() => {
+          if (!this.open.has(partition)) this.batcher.drop(partition);
+        });
+      }
     }
     // A stream nobody took yet, that has nothing left to hand over, is dropped.
     const waiting = this.ready.indexOf(stream);

@@ -68,7 +68,7 @@ export interface ConsumedRecord {
   offset: bigint;
   /** Empty when the record has no key (proto3 cannot tell the two apart). */
   key: Buffer;
-  /** The raw value; with format 'event', the event's data. */
+  /** The raw value; a record published as an event: its CloudEvents JSON document (format 'binary') or its data (format 'event'). */
   value: Buffer;
   headers: Record<string, Buffer>;
   timestamp: Date | null;

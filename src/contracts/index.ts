@@ -4,3 +4,4 @@ export type * from './positions.ts';
 export type * from './plugin.ts';
 export * from './partitioning.ts';
 export * from './position-bounds.ts';
+export * from './linked-signal.ts';

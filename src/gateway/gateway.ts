@@ -17,7 +17,7 @@ import {
 import { ActivityLog } from './activity.ts';
 import { resolveGroupId } from './group-id.ts';
 import { InFlight } from './in-flight.ts';
-import { linkSignals } from './linked-signal.ts';
+import { linkSignals } from '../contracts/linked-signal.ts';
 import { nextOffsets, replayWatermark, subscriptionPositions } from './positions.ts';
 import { Session } from './session.ts';
 import { SessionRegistry } from './session-registry.ts';

@@ -65,7 +65,13 @@ export async function startServer(options: {
   const shutdown = new AbortController();
   // Every open stream listens for shutdown: thousands of listeners are expected.
   setMaxListeners(0, shutdown.signal);
-  const context = { gateway: options.gateway, logger: options.logger, shutdown: shutdown.signal, metrics: options.metrics };
+  const context = {
+    gateway: options.gateway,
+    logger: options.logger,
+    shutdown: shutdown.signal,
+    metrics: options.metrics,
+    maxMessageBytes: limits.maxMessageBytes,
+  };
   const guard = new Guard(
     { internalTopics: new InternalTopics(), ...options.access, session: (id) => options.gateway.sessionAccess(id) },
     context,

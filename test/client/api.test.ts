@@ -44,7 +44,8 @@ describe('client API (real gateway, memory stores)', () => {
     expect(raw).toMatchObject({ topic, partition: 2, offset: 0n, replay: false, event: null });
     expect([raw!.key.toString(), raw!.value.toString(), raw!.headers.trace!.toString()]).toEqual([key, 'raw', 'abc']);
     expect(raw!.timestamp!.getTime()).toBeGreaterThan(Date.now() - 60_000);
-    expect(event!.value.toString()).toBe('{"n":1}');
+    // BINARY: an event is its CloudEvents JSON document (as Liiklus; docs/records-on-the-wire.md).
+    expect(JSON.parse(event!.value.toString())).toMatchObject({ id: 'e-1', type: 'com.example.made', tenant: 'acme', data: { n: 1 } });
     await binary.close();
 
     const events = client.subscribe({ topic, group: uniqueName('g'), format: 'event' });

@@ -1,4 +1,7 @@
 import { getEventListeners } from 'node:events';
+import { firstValueFrom } from 'rxjs';
+import { MemoryRecordsStore } from '../../plugins/memory-records/index.ts';
+import { envelope } from '../support/records.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { uniqueName } from '../support/records.ts';
@@ -48,5 +51,25 @@ describe('Receive leaves nothing on the gateway’s long-lived signals', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(retained(stopping)).toEqual(before);
+  });
+
+  it('a memory partition source: 200 readers leave nothing on its revocation signal', async () => {
+    const store = new MemoryRecordsStore(1);
+    const topic = uniqueName('memory-signals');
+    await store.publish(envelope(topic, 'x'));
+    const subscription = store.subscribe({ topic, group: 'g', autoOffsetReset: 'earliest', startOffsets: async () => new Map() });
+    const [source] = await firstValueFrom(subscription.assignments);
+    const revocation = (source as unknown as { revocation: AbortController }).revocation.signal;
+    const before = retained(revocation);
+    for (let i = 0; i < 200; i++) {
+      const controller = new AbortController();
+      for await (const record of source!.records(controller.signal)) {
+        expect(record.offset).toBe(0n);
+        break;
+      }
+    }
+    expect(retained(revocation)).toEqual(before);
+    await subscription.close();
+    await store.close();
   });
 });

@@ -7,10 +7,10 @@ import { startRedisServer, type RedisServerHandle } from '../support/redis.ts';
 import { expectGuarantees } from './expect.ts';
 import { gatewayEnv, GatewayNode } from './support/cluster.ts';
 import type { Delivery } from './support/consumer.ts';
+import { laneKey, PARTITIONS } from './support/producer.ts';
 import { connect, unary } from './support/rpc.ts';
 import { SCALE, until, verify } from './support/verifier.ts';
 
-const PARTITIONS = 4;
 const MiB = 1024 * 1024;
 /** Partitions the Java producer writes null-header records to (one JVM each: two keep the run short). */
 const JAVA_PARTITIONS = [0, 1];
@@ -60,8 +60,8 @@ describe('fault suite: record shapes and retention (Kafka + Redis)', () => {
           record: (lane, seq) => {
             // Lane 0: no key, empty value (spread over partitions). Lane 1: every 5th value 1 MiB. The rest: numbered.
             if (lane === 0) return { key: Buffer.alloc(0), value: Buffer.alloc(0) };
-            if (lane === 1 && seq % 5 === 0) return { key: Buffer.from('k1'), value: Buffer.alloc(MiB, seq % 251) };
-            return { key: Buffer.from(`k${lane}`), value: Buffer.from(`k${lane}:${seq}`), headers: { h: Buffer.alloc(0) } };
+            if (lane === 1 && seq % 5 === 0) return { key: Buffer.from(laneKey(1)), value: Buffer.alloc(MiB, seq % 251) };
+            return { key: Buffer.from(laneKey(lane)), value: Buffer.from(`${laneKey(lane)}:${seq}`), headers: { h: Buffer.alloc(0) } };
           },
         },
         fault: async ({ deliveries }) => {
@@ -108,7 +108,7 @@ describe('fault suite: record shapes and retention (Kafka + Redis)', () => {
             autoOffsetReset: 'LATEST',
             addresses: [node.address],
             // 8 KiB values: a paused client's HTTP/2 window holds only a few.
-            producer: { record: (lane, seq) => ({ key: Buffer.from(`k${lane}`), value: Buffer.concat([Buffer.from(`k${lane}:${seq}:`), Buffer.alloc(8192, 120)]) }) },
+            producer: { record: (lane, seq) => ({ key: Buffer.from(laneKey(lane)), value: Buffer.concat([Buffer.from(`${laneKey(lane)}:${seq}:`), Buffer.alloc(8192, 120)]) }) },
             faultAfter: SCALE.keys * 5,
             fault: async ({ members, producer, deliveries }) => {
               members.forEach((m) => m.pause());

@@ -5,9 +5,11 @@ import { uniqueName } from '../support/records.ts';
 import { startRedisServer, type RedisServerHandle } from '../support/redis.ts';
 import { expectGuarantees } from './expect.ts';
 import { gatewayEnv, GatewayNode } from './support/cluster.ts';
+import type { Delivery } from './support/consumer.ts';
+import { PARTITIONS } from './support/producer.ts';
 import { sleep } from './support/rpc.ts';
 import { Toxiproxy, type Proxy } from './support/toxiproxy.ts';
-import { LONG, SCALE, verify } from './support/verifier.ts';
+import { LONG, SCALE, until, verify } from './support/verifier.ts';
 
 /**
  * Networks cut and restored through Toxiproxy on loopback: between the
@@ -94,22 +96,32 @@ describe('fault suite: network cut and restored (Toxiproxy, Kafka + Redis)', () 
       // Keepalive pings every 2 s: a client that stops answering is dropped within about 3 s.
       const node = await gateway({ GRPC_KEEPALIVE_TIME_MS: '2000', GRPC_KEEPALIVE_TIMEOUT_MS: '1000' });
       const clientLink = await toxiproxy.proxy(uniqueName('client'), node.address);
+      let delivered: readonly Delivery[] = [];
+      let cutWindow = [0, 0];
       const result = await verify({
         scenario: 'consumer connection dropped without cancel',
         topic: uniqueName('f-netc'),
         group: uniqueName('g'),
         addresses: [node.address],
         memberAddresses: (id) => [id === 0 ? clientLink.listen : node.address],
-        fault: async () => {
+        fault: async ({ deliveries }) => {
+          delivered = deliveries;
+          // The member behind the proxy owns partitions and reads them before the cut.
+          await until(() => deliveries.some((d) => d.member === 0), 30_000, 'the member behind the proxy reading');
           const cutAt = performance.now();
           await clientLink.cut();
           await sleep(cutFor);
+          cutWindow = [cutAt + 1_000, performance.now()];
           await clientLink.restore();
           // Measured from the cut: the other member takes over while the link is still down.
           return cutAt;
         },
       });
       expectGuarantees(result, logs);
+      // The cut is real: nothing reached the member behind the proxy while it lasted.
+      expect(delivered.filter((d) => d.member === 0 && d.at > cutWindow[0]! && d.at < cutWindow[1]!).length).toBe(0);
+      const takenOver = new Set(delivered.filter((d) => d.member === 1).map((d) => d.partition));
+      expect(takenOver.size, 'the other member read every partition').toBe(PARTITIONS);
     }, 300_000);
   }
 });

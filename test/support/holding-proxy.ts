@@ -1,13 +1,15 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /**
- * A loopback TCP proxy that can hold what clients send: while held, bytes
- * from clients are kept back (the server's replies still pass). Lets a test
+ * A loopback TCP proxy that can hold what clients send (while held, bytes
+ * from clients are kept back; the server's replies still pass) or cut every
+ * connection. Lets a test
  * know that a request is in flight (`nextHeld` resolves when one arrives)
  * and decide when it reaches the server.
  */
 export class HoldingProxy {
   private held = false;
+  private refusing = false;
   private readonly queued: Array<{ upstream: Socket; data: Buffer }> = [];
   private waiters: Array<() => void> = [];
 
@@ -21,6 +23,10 @@ export class HoldingProxy {
     const sockets = new Set<Socket>();
     const relay: { proxy?: HoldingProxy } = {};
     const server = createServer((client) => {
+      if (relay.proxy?.refusing) {
+        client.destroy();
+        return;
+      }
       const upstream = connect(targetPort, targetHost);
       sockets.add(client).add(upstream);
       client.on('data', (data: Buffer) => relay.proxy!.fromClient(upstream, data));
@@ -54,6 +60,17 @@ export class HoldingProxy {
   release(): void {
     this.held = false;
     for (const { upstream, data } of this.queued.splice(0)) upstream.write(data);
+  }
+
+  /** Cuts every connection and refuses new ones, until restore(). */
+  cut(): void {
+    this.refusing = true;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+  }
+
+  restore(): void {
+    this.refusing = false;
   }
 
   async close(): Promise<void> {

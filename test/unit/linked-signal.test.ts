@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { linkSignals } from '../../src/gateway/linked-signal.ts';
+import { linkSignals } from '../../src/contracts/linked-signal.ts';
 
 describe('linkSignals', () => {
   it('aborts with the first source that aborts, and then leaves no listener on the others', () => {

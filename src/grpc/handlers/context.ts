@@ -8,4 +8,6 @@ export interface HandlerContext {
   /** Aborts when the server shuts down: open streams end with UNAVAILABLE. */
   shutdown: AbortSignal;
   metrics: Metrics;
+  /** GRPC_MAX_MESSAGE_BYTES: a record whose reply would be larger ends its Receive with FAILED_PRECONDITION. */
+  maxMessageBytes?: number;
 }

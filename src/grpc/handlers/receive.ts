@@ -1,5 +1,5 @@
 import { status, type ServerWritableStream } from '@grpc/grpc-js';
-import { InvalidArgumentError, UnavailableError, type StoredRecord } from '../../contracts/index.ts';
+import { InvalidArgumentError, SluiceError, UnavailableError, type StoredRecord } from '../../contracts/index.ts';
 import type { DeliveredBatch } from '../../gateway/index.ts';
 import { batchEntrySize, encodeReceiveBatchReply, encodeReceiveReply, receiveReplySize } from '../encoding.ts';
 import { toContentFormat, toReceiveCommand } from '../mappers.ts';
@@ -23,6 +23,20 @@ export function batchLimits(maxMessageBytes: number): BatchLimits {
   return { defaultRecords: 1_000, maxRecords: 10_000, defaultBytes: Math.min(1024 * 1024, maxBytes), maxBytes };
 }
 
+/**
+ * A record whose reply grpc-js would refuse to send (larger than
+ * GRPC_MAX_MESSAGE_BYTES) ends the stream with FAILED_PRECONDITION naming its
+ * offset, size and the ways out (grpc-js's own RESOURCE_EXHAUSTED named nothing).
+ */
+function checkReplySize(record: StoredRecord, size: number, maxMessageBytes: number | undefined): void {
+  if (maxMessageBytes === undefined || size <= maxMessageBytes) return;
+  throw new SluiceError(
+    'FAILED_PRECONDITION',
+    `the record at offset ${record.offset} of partition ${record.partition} is about ${size} bytes, more than GRPC_MAX_MESSAGE_BYTES ` +
+      `(${maxMessageBytes}): raise GRPC_MAX_MESSAGE_BYTES (and the client's max receive message size), or ack offset ${record.offset} to skip it`,
+  );
+}
+
 /** Writes one gateway batch to the stream; resolves with how many times it waited for 'drain'. */
 type Send = (call: ServerWritableStream<unknown, Buffer>, batch: DeliveredBatch, stop: AbortSignal) => Promise<number>;
 
@@ -40,7 +54,9 @@ export function receiveHandler(context: HandlerContext) {
     const send: Send = async (call, { records, replayThrough }, stop) => {
       let waits = 0;
       for (const record of records) {
-        if (!call.write(encodeReceiveReply(record, format, record.offset <= replayThrough))) {
+        const reply = encodeReceiveReply(record, format, record.offset <= replayThrough);
+        checkReplySize(record, reply.length, context.maxMessageBytes);
+        if (!call.write(reply)) {
           waits++;
           await drained(call, stop);
           if (stop.aborted) break;
@@ -86,6 +102,7 @@ export function receiveBatchHandler(context: HandlerContext, limits: BatchLimits
         let size: number;
         try {
           size = receiveReplySize(records[i]!, format, isReplay(records[i]!));
+          checkReplySize(records[i]!, size, context.maxMessageBytes);
         } catch (err) {
           // The records before one the format cannot carry go out first, as with Receive.
           await flush(from, i, sizes);

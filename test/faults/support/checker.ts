@@ -20,7 +20,7 @@ export interface ScenarioResult {
   orderViolations: number;
   /** Offsets jumped over inside one Receive stream (records that exist but were not sent). */
   skippedInStream: number;
-  /** From the fault's end until every partition delivered a record published after it; null when not measured. */
+  /** From the fault's end until every partition delivered a record sent after it; null when not measured. */
   recoveryMs: number | null;
   lostSample: string[];
   /** Evidence the fault bit: Publish attempts that failed and were retried, acks that failed. */
@@ -107,7 +107,8 @@ function deletedBetween(logStart: ReadonlyMap<number, bigint> | undefined, parti
 function recovery(published: readonly Published[], deliveredAt: ReadonlyMap<string, number>, restoredAt: number): number | null {
   const firstAfter = new Map<number, number>();
   for (const p of published) {
-    if (p.at < restoredAt) continue;
+    // Sent after the fault's end (a record sent before it may be delivered before it, whenever its reply comes).
+    if (p.sentAt < restoredAt) continue;
     const when = deliveredAt.get(at(p.partition, p.offset));
     if (when === undefined) continue;
     firstAfter.set(p.partition, Math.min(firstAfter.get(p.partition) ?? Infinity, when));

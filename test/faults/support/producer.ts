@@ -1,5 +1,17 @@
+import { partitionForKey } from '../../../src/contracts/partitioning.ts';
 import type { TestClient } from '../../support/client.ts';
 import { connect, sleep, unary } from './rpc.ts';
+
+/** Partitions of the suite's topics (gatewayEnv's KAFKA_TOPIC_PARTITIONS). */
+export const PARTITIONS = 4;
+
+/** Lane `lane`'s key, picked so that lanes cover every partition in turn (Kafka's murmur2, as the gateway partitions). */
+export function laneKey(lane: number): string {
+  for (let n = 0; ; n++) {
+    const key = `k${lane}-${n}`;
+    if (partitionForKey(Buffer.from(key), PARTITIONS) === lane % PARTITIONS) return key;
+  }
+}
 
 /** One record the gateway confirmed (Publish returned OK). */
 export interface Published {
@@ -8,7 +20,8 @@ export interface Published {
   seq: number;
   partition: number;
   offset: bigint;
-  /** performance.now() when the reply came. */
+  /** performance.now() when the successful Publish was sent, and when its reply came. */
+  sentAt: number;
   at: number;
 }
 
@@ -21,7 +34,7 @@ export interface ProducerOptions {
   perKey: number;
   /** Pause between two records of a lane, to spread publishing over the fault. */
   intervalMs: number;
-  /** Builds the record body for (lane, seq); default: key `k<lane>`, value `k<lane>:<seq>`. */
+  /** Builds the record body for (lane, seq); default: key laneKey(lane), value `<key>:<seq>`. */
   record?: (lane: number, seq: number) => { key: Buffer; value: Buffer; headers?: Record<string, Buffer> };
 }
 
@@ -58,12 +71,13 @@ export class Producer {
   private async lane(lane: number): Promise<void> {
     let target = lane % this.clients.length;
     for (let seq = 0; (seq < this.options.perKey || !this.mayEnd()) && !this.stopped; seq++) {
-      const body = this.options.record?.(lane, seq) ?? { key: Buffer.from(`k${lane}`), value: Buffer.from(`k${lane}:${seq}`) };
+      const body = this.options.record?.(lane, seq) ?? { key: Buffer.from(laneKey(lane)), value: Buffer.from(`${laneKey(lane)}:${seq}`) };
       for (;;) {
         if (this.stopped) return;
+        const sentAt = performance.now();
         try {
           const reply = await unary<{ partition: number; offset: string }>(this.clients[target]!, 'Publish', { topic: this.options.topic, ...body }, 5_000);
-          this.published.push({ key: body.key.toString('latin1'), seq, partition: reply.partition, offset: BigInt(reply.offset), at: performance.now() });
+          this.published.push({ key: body.key.toString('latin1'), seq, partition: reply.partition, offset: BigInt(reply.offset), sentAt, at: performance.now() });
           break;
         } catch {
           this.failedAttempts++;
