@@ -1,4 +1,4 @@
-import { InvalidArgumentError, SluiceError, type AutoOffsetReset, type CloudEvent, type StoredRecord } from '../contracts/index.ts';
+import { InvalidArgumentError, type AutoOffsetReset, type CloudEvent } from '../contracts/index.ts';
 import type { AckCommand, OffsetsQuery, PublishCommand, ReceiveCommand, SubscribeCommand } from '../gateway/index.ts';
 import type {
   AckRequest,
@@ -125,18 +125,4 @@ export function toOffsetsReply(offsets: ReadonlyMap<number, bigint>): OffsetsRep
   const reply: OffsetsReply = { offsets: {} };
   for (const [partition, offset] of offsets) reply.offsets[String(partition)] = offset.toString();
   return reply;
-}
-
-/**
- * A record whose reply grpc-js would refuse to send (larger than
- * GRPC_MAX_MESSAGE_BYTES) ends the stream with FAILED_PRECONDITION naming
- * its offset, size and the ways out; grpc-js's own RESOURCE_EXHAUSTED came
- * back on every retry, with the partition stuck and nothing naming the record.
- */
-export function oversizedRecordError(record: StoredRecord, size: number, maxMessageBytes: number): SluiceError {
-  return new SluiceError(
-    'FAILED_PRECONDITION',
-    `the record at offset ${record.offset} of partition ${record.partition} is ${size} bytes on the wire, more than GRPC_MAX_MESSAGE_BYTES ` +
-      `(${maxMessageBytes}): raise GRPC_MAX_MESSAGE_BYTES (and the client's max receive message size), or ack offset ${record.offset} to skip it`,
-  );
 }

@@ -1,8 +1,8 @@
 import { status, type ServerWritableStream } from '@grpc/grpc-js';
-import { InvalidArgumentError, UnavailableError, type StoredRecord } from '../../contracts/index.ts';
+import { InvalidArgumentError, SluiceError, UnavailableError, type StoredRecord } from '../../contracts/index.ts';
 import type { DeliveredBatch } from '../../gateway/index.ts';
 import { batchEntrySize, encodeReceiveBatchReply, encodeReceiveReply, receiveReplySize } from '../encoding.ts';
-import { oversizedRecordError, toContentFormat, toReceiveCommand } from '../mappers.ts';
+import { toContentFormat, toReceiveCommand } from '../mappers.ts';
 import type { ReceiveBatchRequest, ReceiveRequest } from '../messages.ts';
 import { drained } from '../stream-writer.ts';
 import { linkSignals } from '../../gateway/index.ts';
@@ -23,6 +23,20 @@ export function batchLimits(maxMessageBytes: number): BatchLimits {
   return { defaultRecords: 1_000, maxRecords: 10_000, defaultBytes: Math.min(1024 * 1024, maxBytes), maxBytes };
 }
 
+/**
+ * A record whose reply grpc-js would refuse to send (larger than
+ * GRPC_MAX_MESSAGE_BYTES) ends the stream with FAILED_PRECONDITION naming its
+ * offset, size and the ways out (grpc-js's own RESOURCE_EXHAUSTED named nothing).
+ */
+function checkReplySize(record: StoredRecord, size: number, maxMessageBytes: number | undefined): void {
+  if (maxMessageBytes === undefined || size <= maxMessageBytes) return;
+  throw new SluiceError(
+    'FAILED_PRECONDITION',
+    `the record at offset ${record.offset} of partition ${record.partition} is about ${size} bytes, more than GRPC_MAX_MESSAGE_BYTES ` +
+      `(${maxMessageBytes}): raise GRPC_MAX_MESSAGE_BYTES (and the client's max receive message size), or ack offset ${record.offset} to skip it`,
+  );
+}
+
 /** Writes one gateway batch to the stream; resolves with how many times it waited for 'drain'. */
 type Send = (call: ServerWritableStream<unknown, Buffer>, batch: DeliveredBatch, stop: AbortSignal) => Promise<number>;
 
@@ -35,18 +49,14 @@ type Send = (call: ServerWritableStream<unknown, Buffer>, batch: DeliveredBatch,
  * the partition. Replies are pre-encoded (src/grpc/encoding.ts).
  */
 export function receiveHandler(context: HandlerContext) {
-  const { maxMessageBytes } = context;
   return streamHandler<ReceiveRequest>(context, 'Receive', (request) => {
     const format = toContentFormat(request.format, request.cloudeventsBinaryMode === true);
     const send: Send = async (call, { records, replayThrough }, stop) => {
       let waits = 0;
       for (const record of records) {
-        const replay = record.offset <= replayThrough;
-        if (maxMessageBytes !== undefined) {
-          const size = receiveReplySize(record, format, replay);
-          if (size > maxMessageBytes) throw oversizedRecordError(record, size, maxMessageBytes);
-        }
-        if (!call.write(encodeReceiveReply(record, format, replay))) {
+        const reply = encodeReceiveReply(record, format, record.offset <= replayThrough);
+        checkReplySize(record, reply.length, context.maxMessageBytes);
+        if (!call.write(reply)) {
           waits++;
           await drained(call, stop);
           if (stop.aborted) break;
@@ -92,14 +102,11 @@ export function receiveBatchHandler(context: HandlerContext, limits: BatchLimits
         let size: number;
         try {
           size = receiveReplySize(records[i]!, format, isReplay(records[i]!));
+          checkReplySize(records[i]!, size, context.maxMessageBytes);
         } catch (err) {
           // The records before one the format cannot carry go out first, as with Receive.
           await flush(from, i, sizes);
           throw err;
-        }
-        if (context.maxMessageBytes !== undefined && batchEntrySize(size) + 16 > context.maxMessageBytes) {
-          await flush(from, i, sizes);
-          throw oversizedRecordError(records[i]!, size, context.maxMessageBytes);
         }
         sizes[i] = size;
         const entry = batchEntrySize(size);
