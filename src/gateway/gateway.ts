@@ -14,6 +14,7 @@ import {
   type RecordsStore,
 } from '../contracts/index.ts';
 import { ActivityLog } from './activity.ts';
+import { compileRecordFilter, filterBatch } from '../filtering/index.ts';
 import { resolveGroupId } from './group-id.ts';
 import { InFlight } from './in-flight.ts';
 import { nextOffsets, replayWatermark, subscriptionPositions } from './positions.ts';
@@ -23,7 +24,7 @@ import { StreamStats } from './stream-stats.ts';
 import type {
   AckCommand,
   AssignmentEvent,
-  DeliveredRecord,
+  ReceivedItem,
   OffsetsQuery,
   PublishCommand,
   ReceiveCommand,
@@ -135,7 +136,8 @@ export class Gateway {
           partitions,
         ),
     });
-    const session = new Session(randomUUID(), topic, group, subscription, command.owner);
+    const matches = command.filter === undefined ? undefined : compileRecordFilter(command.filter);
+    const session = new Session(randomUUID(), topic, group, subscription, command.owner, matches);
     this.sessions.add(session);
     this.logger.debug({ sessionId: session.id, topic, group }, 'subscribed');
 
@@ -177,7 +179,7 @@ export class Gateway {
    * read-ahead. Ends when the partition is revoked, the subscription ends, or
    * `signal` aborts; throws UnavailableError when the gateway shuts down.
    */
-  async *receive(command: ReceiveCommand, signal: AbortSignal): AsyncGenerator<DeliveredRecord> {
+  async *receive(command: ReceiveCommand, signal: AbortSignal): AsyncGenerator<ReceivedItem> {
     this.ensureServing();
     const session = this.sessions.get(command.sessionId);
     const source = session.source(command.partition);
@@ -194,13 +196,31 @@ export class Gateway {
         () => replayWatermark(this.positions, session.topic, session.group.name, command.partition),
         'cannot start receiving',
       );
-      for await (const record of source.records(stop)) {
-        stream.pulled++;
-        if (command.lastKnownOffset > 0n && record.offset <= command.lastKnownOffset) continue;
-        stream.delivered++;
-        stream.inHand = true;
-        yield { ...record, replay: record.offset <= watermark };
-        stream.inHand = false;
+      if (session.matches === undefined) {
+        for await (const record of source.records(stop)) {
+          stream.pulled++;
+          if (command.lastKnownOffset > 0n && record.offset <= command.lastKnownOffset) continue;
+          stream.delivered++;
+          stream.inHand = true;
+          yield { ...record, replay: record.offset <= watermark };
+          stream.inHand = false;
+        }
+      } else {
+        // Filtered: batches, so that one marker covers every record skipped
+        // at the end of a batch (the consumer acks it and the lag reaches 0)
+        // without a message per skipped record.
+        for await (const pulled of source.batches(stop)) {
+          stream.pulled += pulled.length;
+          const fresh = command.lastKnownOffset > 0n ? pulled.filter((record) => record.offset > command.lastKnownOffset) : pulled;
+          const { records, skippedThrough } = filterBatch(fresh, session.matches);
+          for (const record of records) {
+            stream.delivered++;
+            stream.inHand = true;
+            yield { ...record, replay: record.offset <= watermark };
+            stream.inHand = false;
+          }
+          if (skippedThrough !== undefined) yield { skippedThrough };
+        }
       }
       if (this.stopping.signal.aborted) throw new UnavailableError('gateway is shutting down; receive again');
     } finally {

@@ -1,3 +1,4 @@
+import type { RecordFilterSpec } from '../filtering/index.ts';
 import type { AutoOffsetReset, CloudEvent, StoredRecord } from '../contracts/index.ts';
 
 export interface PublishCommand {
@@ -15,6 +16,8 @@ export interface SubscribeCommand {
   autoOffsetReset: AutoOffsetReset;
   /** The authenticated principal that opens the session; only it may receive from or ack through it. */
   owner?: string | undefined;
+  /** Deliver only matching records (Sluice extension); undefined or empty: all. */
+  filter?: RecordFilterSpec | undefined;
 }
 
 export interface AssignmentEvent {
@@ -28,6 +31,18 @@ export interface ReceiveCommand {
   /** Records at or below it are skipped; 0n means "none known". */
   lastKnownOffset: bigint;
 }
+
+/**
+ * Sent to a filtered Receive instead of records that did not match: every
+ * record after the last one delivered, up to and including `skippedThrough`,
+ * was filtered out, so the consumer may ack `skippedThrough`.
+ */
+export interface SkippedRecords {
+  skippedThrough: bigint;
+}
+
+/** What a Receive yields: records, and for a filtered subscription skip markers. */
+export type ReceivedItem = DeliveredRecord | SkippedRecords;
 
 export interface DeliveredRecord extends StoredRecord {
   /** True when some version of the group has already acked this offset. */

@@ -1,11 +1,13 @@
 import { InvalidArgumentError, SluiceError, type AutoOffsetReset, type CloudEvent } from '../contracts/index.ts';
-import type { AckCommand, DeliveredRecord, OffsetsQuery, PublishCommand, ReceiveCommand, SubscribeCommand } from '../gateway/index.ts';
+import type { RecordFilterSpec } from '../filtering/index.ts';
+import type { AckCommand, ReceivedItem, OffsetsQuery, PublishCommand, ReceiveCommand, SubscribeCommand } from '../gateway/index.ts';
 import type {
   AckRequest,
   GetOffsetsRequest,
   LiiklusEventMessage,
   OffsetsReply,
   PublishRequest,
+  RecordFilterMessage,
   ReceiveReply,
   ReceiveRequest,
   SubscribeRequest,
@@ -56,6 +58,18 @@ export function toSubscribeCommand(request: SubscribeRequest): SubscribeCommand 
     group: request.group,
     groupVersion: request.groupVersion,
     autoOffsetReset: toAutoOffsetReset(request.autoOffsetReset),
+    filter: request.filter ? toRecordFilter(request.filter) : undefined,
+  };
+}
+
+function toRecordFilter(message: RecordFilterMessage): RecordFilterSpec {
+  const headers = new Map(Object.entries(message.headers ?? {}));
+  for (const name of headers.keys()) if (name === '') throw new InvalidArgumentError('filter.headers', 'a header name must not be empty');
+  return {
+    eventType: message.eventType || undefined,
+    eventTypePrefix: message.eventTypePrefix || undefined,
+    headers,
+    keyPrefix: message.keyPrefix.length > 0 ? message.keyPrefix : undefined,
   };
 }
 
@@ -111,7 +125,9 @@ export function toOffsetsReply(offsets: ReadonlyMap<number, bigint>): OffsetsRep
 
 const EMPTY = new Uint8Array(0);
 
-export function toReceiveReply(record: DeliveredRecord, format: ContentFormat): ReceiveReply {
+export function toReceiveReply(item: ReceivedItem, format: ContentFormat): ReceiveReply {
+  if ('skippedThrough' in item) return { skipped: { offset: item.skippedThrough.toString() } };
+  const record = item;
   const common = {
     offset: record.offset.toString(),
     key: record.key ?? EMPTY,
