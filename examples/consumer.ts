@@ -2,6 +2,7 @@
 // was handled, in batches (every 100 orders or 1 s, and on shutdown).
 //   npx tsx examples/consumer.ts            (gateway at localhost:6565; Ctrl-C stops)
 //   SLUICE_ADDRESS=host:port SLUICE_TOPIC=example-orders SLUICE_GROUP=example-billing SLUICE_MAX=10 npx tsx examples/consumer.ts
+// With authentication on (docs/security.md): SLUICE_TOKEN=<jwt or API key>; SLUICE_TLS_CA=ca.pem for TLS.
 import { connect } from 'sluice/client';
 
 const address = process.env.SLUICE_ADDRESS ?? 'localhost:6565';
@@ -9,7 +10,10 @@ const topic = process.env.SLUICE_TOPIC ?? 'example-orders';
 const group = process.env.SLUICE_GROUP ?? 'example-billing';
 const max = process.env.SLUICE_MAX === undefined ? Infinity : Number(process.env.SLUICE_MAX);
 
-const client = connect(address);
+const client = connect(address, {
+  ...(process.env.SLUICE_TOKEN ? { token: process.env.SLUICE_TOKEN } : {}),
+  ...(process.env.SLUICE_TLS_CA ? { tls: { ca: process.env.SLUICE_TLS_CA } } : {}),
+});
 const subscription = client.subscribe({ topic, group, ack: 'after', ackEvery: { records: 100, ms: 1000 } });
 subscription.acks$.subscribe(({ partition, offset, reason }) => console.log(`acked partition ${partition} up to offset ${offset} (${reason})`));
 process.once('SIGINT', () => void subscription.close());

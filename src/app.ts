@@ -105,6 +105,8 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
         maxMessageBytes: settings.GRPC_MAX_MESSAGE_BYTES,
         maxSessionMemoryMiB: settings.GRPC_MAX_SESSION_MEMORY_MIB,
         maxConcurrentStreams: settings.GRPC_MAX_CONCURRENT_STREAMS,
+        keepaliveTimeMs: settings.GRPC_KEEPALIVE_TIME_MS,
+        keepaliveTimeoutMs: settings.GRPC_KEEPALIVE_TIMEOUT_MS,
       },
     });
   } catch (err) {

@@ -15,6 +15,9 @@ const Schema = z.object({
   GRPC_MAX_MESSAGE_BYTES: z.coerce.number().int('must be an integer').min(1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
   GRPC_MAX_SESSION_MEMORY_MIB: z.coerce.number().int('must be an integer').min(1).max(65_536).default(32),
   GRPC_MAX_CONCURRENT_STREAMS: z.coerce.number().int('must be an integer').min(1).max(1_000_000).default(1000),
+  /** HTTP/2 keepalive pings to each client: how a client whose network died without a FIN is noticed and its partitions released. */
+  GRPC_KEEPALIVE_TIME_MS: z.coerce.number().int('must be an integer').min(1_000).max(3_600_000).default(30_000),
+  GRPC_KEEPALIVE_TIMEOUT_MS: z.coerce.number().int('must be an integer').min(500).max(600_000).default(10_000),
   /** TLS for the gRPC server: PEM files; both or neither. With a client CA, clients must present a certificate it signed. */
   GRPC_TLS_CERT_FILE: z.string().min(1).optional(),
   GRPC_TLS_KEY_FILE: z.string().min(1).optional(),

@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka as KafkaClient } from 'kafkajs';
 import type { Logger } from 'pino';
 import { BehaviorSubject, type Observable } from 'rxjs';
-import type { PartitionSource, SubscribeOptions, Subscription } from '../../src/contracts/index.ts';
+import { UnavailableError, type PartitionSource, type SubscribeOptions, type Subscription } from '../../src/contracts/index.ts';
 import { subscriptionRoundRobin } from './assigner.ts';
 import type { KafkaRecordsConfig } from './config.ts';
 import { toStoreError } from './errors.ts';
@@ -184,7 +184,14 @@ export class KafkaGroupMember implements Subscription {
 
   private async startOffset(partition: number): Promise<bigint> {
     const [stored, watermarks] = await Promise.all([this.options.startOffsets([partition]), this.deps.topics.watermarks(this.options.topic)]);
-    const { low, high } = watermarks.get(partition) ?? { low: 0n, high: 0n };
+    const marks = watermarks.get(partition);
+    if (marks === undefined) {
+      // Unknown offsets (the topic was deleted, or metadata is stale): guessing
+      // 0 would replay or skip; the reader retries instead.
+      this.deps.topics.forget(this.options.topic);
+      throw new UnavailableError(`cannot read the offsets of partition ${partition} of topic "${this.options.topic}"; receive again`);
+    }
+    const { low, high } = marks;
     const position = stored.get(partition);
     if (position !== undefined) {
       // Below the log start (deleted by retention): the oldest record left.

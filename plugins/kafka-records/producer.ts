@@ -92,7 +92,7 @@ export class Publisher {
     this.flushing = false;
   }
 
-  private async send(batch: Pending[]): Promise<void> {
+  private async send(batch: Pending[], retried = false): Promise<void> {
     const byTopic = new Map<string, Message[]>();
     for (const { topic, message } of batch) {
       let messages = byTopic.get(topic);
@@ -123,6 +123,13 @@ export class Publisher {
       this.discard(connecting);
       const type = kafkaErrorType(err);
       if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'NOT_LEADER_FOR_PARTITION') for (const topic of byTopic.keys()) this.topics.forget(topic);
+      // kafkajs keeps every topic a producer ever wrote to in its metadata
+      // requests; one deleted since fails them all, for every topic. A new
+      // producer (new metadata) is tried once (issue 9).
+      if (type === 'UNKNOWN_TOPIC_OR_PARTITION' && !retried && !this.closed) {
+        await this.send(batch, true);
+        return;
+      }
       const error = toStoreError(err, 'cannot publish');
       if (error.code === 'UNAVAILABLE' && this.failingSince === undefined) {
         this.failingSince = Date.now();

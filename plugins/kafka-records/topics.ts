@@ -19,6 +19,10 @@ export interface Watermarks {
 const NOT_THERE = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
 const STALE_METADATA = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH']);
 
+/** kafkajs errors of a client whose metadata or connection is not ready (yet): worth a new client. */
+const RETRYABLE_NAMES = new Set(['KafkaJSTopicMetadataNotLoaded', 'KafkaJSMetadataNotLoaded', 'KafkaJSConnectionClosedError', 'KafkaJSConnectionError']);
+const isWriteAfterEnd = (err: unknown) => (err as { code?: string } | null)?.code === 'ERR_STREAM_WRITE_AFTER_END';
+
 /** How long partition metadata is trusted before it is read again (as Java's metadata.max.age.ms). */
 const METADATA_MAX_AGE_MS = 5 * 60_000;
 
@@ -33,6 +37,8 @@ export class TopicAdmin {
   private admin: Promise<Admin> | undefined;
   private readonly known = new Map<string, TopicInfo & { fetchedAt: number }>();
   private readonly pending = new Map<string, Promise<TopicInfo>>();
+  /** Calls running on each admin client (a dropped one is disconnected after its last). */
+  private readonly inUse = new Map<Promise<Admin>, number>();
   private closed = false;
 
   constructor(
@@ -157,28 +163,47 @@ export class TopicAdmin {
   }
 
   /**
-   * Runs `call` on the admin client; on failure drops the client and throws
-   * the store error. Errors of stale metadata (a leader that moved, or that
-   * is not ready yet right after a topic was created) are retried a few times
-   * with a new client: kafkajs's admin gives up on them at once.
+   * Runs `call` on the admin client; on failure drops the client (new calls
+   * get a new one; the old one is disconnected once its calls are done, not
+   * under them) and throws the store error. Failures of a client that is new
+   * to a topic (metadata of a topic just created not loaded yet, a leader that
+   * moved, a topic deleted since this client asked about it, a connection
+   * dropped) are retried a few times with a new client: kafkajs's admin gives
+   * up on them at once, and a fresh topic must work on first use, under
+   * concurrent calls (issue 9).
    */
   private async run<T>(what: string, call: (admin: Admin) => Promise<T>, options: { unknownTopicIsError?: boolean } = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const connecting = this.connect();
+      this.inUse.set(connecting, (this.inUse.get(connecting) ?? 0) + 1);
       try {
         return await call(await connecting);
       } catch (err) {
         const type = kafkaErrorType(err) ?? '';
         const expected = options.unknownTopicIsError === false && NOT_THERE.has(type);
         if (expected) throw err;
-        if (this.admin === connecting) {
-          this.admin = undefined;
-          void connecting.then((admin) => admin.disconnect()).catch(() => undefined);
-        }
-        const retriedAlready = (err as { name?: string }).name === 'KafkaJSNumberOfRetriesExceeded';
-        if (!STALE_METADATA.has(type) || retriedAlready || attempt >= 5 || this.closed) throw toStoreError(err, what);
+        if (this.admin === connecting) this.admin = undefined;
+        const name = (err as { name?: string }).name ?? '';
+        const retriedAlready = name === 'KafkaJSNumberOfRetriesExceeded';
+        const retryable =
+          STALE_METADATA.has(type) || RETRYABLE_NAMES.has(name) || (type === 'UNKNOWN_TOPIC_OR_PARTITION' && attempt === 1) || isWriteAfterEnd(err);
+        if (!retryable || retriedAlready || attempt >= 5 || this.closed) throw toStoreError(err, what);
+        this.logger.debug({ attempt, err: (err as Error).message, what }, 'admin call failed; retrying with a new client');
         await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      } finally {
+        this.release(connecting);
       }
     }
+  }
+
+  /** One call less on `admin`; a dropped client is disconnected after its last call. */
+  private release(admin: Promise<Admin>): void {
+    const uses = (this.inUse.get(admin) ?? 1) - 1;
+    if (uses > 0) {
+      this.inUse.set(admin, uses);
+      return;
+    }
+    this.inUse.delete(admin);
+    if (this.admin !== admin) void admin.then((a) => a.disconnect()).catch(() => undefined);
   }
 }

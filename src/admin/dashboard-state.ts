@@ -30,7 +30,7 @@ export interface PartitionState {
   position: string | null;
   end: string | null;
   lag: string;
-  /** Records delivered by this gateway (for the throughput sparkline). */
+  /** Records delivered: by this gateway, plus other gateways' open streams (for the throughput sparkline). */
   delivered: number;
   lastAckAgoMs: number | null;
   /** The session holding the partition (any gateway reporting to the store), or null. */
@@ -90,6 +90,16 @@ export class DashboardView {
 
     const holders = new Map<string, { gateway: string; session: string }>();
     for (const s of sessions) for (const p of s.partitions) holders.set(`${s.topic}\u0000${s.group}\u0000${p}`, { gateway: s.gateway, session: s.id });
+    // Other gateways' open streams, so that the throughput of a partition held elsewhere shows too.
+    const remoteDelivered = new Map<string, number>();
+    for (const r of reports.filter((r) => r.id !== id)) {
+      for (const s of r.sessions) {
+        for (const st of s.streams) {
+          const k = `${s.topic}\u0000${s.group}\u0000${s.version}\u0000${st.partition}`;
+          remoteDelivered.set(k, (remoteDelivered.get(k) ?? 0) + st.delivered);
+        }
+      }
+    }
     const now = Date.now();
     const groups = new Map<string, DashboardState['groups'][number]>();
     for (const row of snapshot.partitions) {
@@ -103,7 +113,7 @@ export class DashboardView {
         position: row.position?.toString() ?? null,
         end: row.end?.toString() ?? null,
         lag: row.lag.toString(),
-        delivered: (activity?.delivered ?? 0) + open.reduce((sum, s) => sum + s.delivered, 0),
+        delivered: (activity?.delivered ?? 0) + open.reduce((sum, s) => sum + s.delivered, 0) + (remoteDelivered.get(key + `\u0000${row.partition}`) ?? 0),
         lastAckAgoMs: activity?.lastAckAt === undefined ? null : now - activity.lastAckAt,
         holder: holders.get(`${row.topic}\u0000${row.group.name}\u0000${row.partition}`) ?? null,
       });

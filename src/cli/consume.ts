@@ -1,16 +1,15 @@
 import { Command, Option } from 'commander';
-import { connect, type PartitionStream, type SluiceClient, type Subscription } from '../client/index.ts';
+import { type PartitionStream, type SluiceClient, type Subscription } from '../client/index.ts';
 import { formatRecord, type RecordFormat } from './format.ts';
-import { addressOption, describe, explain, parseCount } from './shared.ts';
+import { addressOption, connectWith, describe, explain, parseCount, type ConnectionFlags } from './shared.ts';
 
-interface ConsumeFlags {
+interface ConsumeFlags extends ConnectionFlags {
   group: string;
   groupVersion: number;
   from: 'earliest' | 'latest';
   format: RecordFormat;
   max?: number;
   untilEnd?: boolean;
-  address: string;
 }
 
 export function consumeCommand(): Command {
@@ -25,7 +24,7 @@ export function consumeCommand(): Command {
     .option('--until-end', 'exit once caught up: every partition printed up to the end offset it had when the command started (waits for partitions other members of the group hold)')
     .addOption(addressOption())
     .action(async (topic: string, flags: ConsumeFlags) => {
-      const client = connect(flags.address);
+      const client = connectWith(flags);
       try {
         // Fails fast (and names the problem) when the gateway is unreachable or the topic invalid.
         const endOffsets = await client.getEndOffsets(topic);

@@ -3,7 +3,7 @@ import { consumeCommand } from './consume.ts';
 import { offsetsCommand } from './offsets.ts';
 import { publishCommand } from './publish.ts';
 import { serveCommand } from './serve.ts';
-import { CliError } from './shared.ts';
+import { CliError, withConnection } from './shared.ts';
 
 /** Usage errors as one line, `sluice: <message>`, with a pointer to --help. */
 function oneLineErrors(command: Command): Command {
@@ -14,7 +14,7 @@ function oneLineErrors(command: Command): Command {
 
 export function buildProgram(): Command {
   const program = oneLineErrors(new Command('sluice').description('Sluice: a gRPC streaming gateway in front of Kafka (Liiklus-compatible)'));
-  for (const command of [serveCommand(), publishCommand(), consumeCommand(), offsetsCommand()]) program.addCommand(oneLineErrors(command));
+  for (const command of [serveCommand(), ...[publishCommand(), consumeCommand(), offsetsCommand()].map(withConnection)]) program.addCommand(oneLineErrors(command));
   return program;
 }
 

@@ -1,11 +1,10 @@
 import { Command } from 'commander';
 import { formatTable } from './format.ts';
-import { addressOption, parseCount, withClient } from './shared.ts';
+import { addressOption, parseCount, withClient, type ConnectionFlags } from './shared.ts';
 
-interface OffsetsFlags {
+interface OffsetsFlags extends ConnectionFlags {
   group: string;
   groupVersion: number;
-  address: string;
 }
 
 export interface LagRow {
@@ -38,7 +37,7 @@ export function offsetsCommand(): Command {
     .option('--group-version <n>', 'group version', parseCount('--group-version'), 0)
     .addOption(addressOption())
     .action(async (topic: string, flags: OffsetsFlags) => {
-      const [acked, end] = await withClient(flags.address, (client) =>
+      const [acked, end] = await withClient(flags, (client) =>
         Promise.all([client.getOffsets(topic, flags.group, flags.groupVersion), client.getEndOffsets(topic)]),
       );
       const rows = lagRows(acked, end);

@@ -2,13 +2,12 @@ import { Command } from 'commander';
 import type { PublishResult, SluiceClient } from '../client/index.ts';
 import { lineSource } from './lines.ts';
 import { Progress, summaryLine } from './progress.ts';
-import { addressOption, parseCount, withClient } from './shared.ts';
+import { addressOption, parseCount, withClient, type ConnectionFlags } from './shared.ts';
 
-interface PublishFlags {
+interface PublishFlags extends ConnectionFlags {
   key?: string;
   file?: string;
   inFlight: number;
-  address: string;
 }
 
 export function publishCommand(): Command {
@@ -22,7 +21,7 @@ export function publishCommand(): Command {
     .addOption(addressOption())
     .action(async (topic: string, value: string | undefined, flags: PublishFlags) => {
       const source = await lineSource(value, flags.file);
-      await withClient(flags.address, async (client) => {
+      await withClient(flags, async (client) => {
         const progress = new Progress(source.total);
         let last: PublishResult | undefined;
         try {

@@ -1,5 +1,5 @@
-import { InvalidArgumentError, Option } from 'commander';
-import { connect, SluiceClientError, type SluiceClient } from '../client/index.ts';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { connect, SluiceClientError, type ConnectOptions, type SluiceClient } from '../client/index.ts';
 
 export const DEFAULT_PORT = 6565;
 export const DEFAULT_ADDRESS = `localhost:${DEFAULT_PORT}`;
@@ -12,6 +12,47 @@ export function withDefaultPort(address: string): string {
   if (/^[a-z][a-z0-9+.-]*:(?!\d+$)/i.test(address) && !address.startsWith('[')) return address;
   if (/^\[.*\]:\d+$/.test(address) || /^[^:[\]]+:\d+$/.test(address)) return address;
   return `${address}:${DEFAULT_PORT}`;
+}
+
+/** How the CLI reaches the gateway: address, token and TLS. */
+export interface ConnectionFlags {
+  address: string;
+  token?: string;
+  tls?: boolean;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
+
+/** --token (or SLUICE_TOKEN) and the TLS options, added to every command that calls the gateway (beside its --address). */
+export function connectionOptions(): Option[] {
+  return [
+    new Option('--token <token>', 'bearer token (a JWT or an API key) sent as "authorization: Bearer <token>"').env('SLUICE_TOKEN'),
+    new Option('--tls', "use TLS (the system's CA roots unless --ca)"),
+    new Option('--tls-ca <file>', 'PEM file of the CA that signed the gateway certificate (implies --tls)'),
+    new Option('--tls-cert <file>', 'PEM client certificate for mutual TLS (implies --tls; needs --tls-key)'),
+    new Option('--tls-key <file>', 'PEM private key of --tls-cert'),
+  ];
+}
+
+export function connectOptions(flags: ConnectionFlags): ConnectOptions {
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new CliError('--tls-cert and --tls-key go together', 2);
+  const tls = flags.tls === true || flags.tlsCa !== undefined || flags.tlsCert !== undefined;
+  return {
+    ...(flags.token === undefined || flags.token === '' ? {} : { token: flags.token }),
+    ...(tls ? { tls: { ca: flags.tlsCa, cert: flags.tlsCert, key: flags.tlsKey } } : {}),
+  };
+}
+
+/** Adds the connection options to a command. */
+export function withConnection(command: Command): Command {
+  for (const option of connectionOptions()) command.addOption(option);
+  return command;
+}
+
+/** Opens a client as the flags say. */
+export function connectWith(flags: ConnectionFlags): SluiceClient {
+  return connect(flags.address, connectOptions(flags));
 }
 
 /** A failure the CLI reports as one line, without a stack. */
@@ -34,12 +75,12 @@ export function parseCount(name: string, min = 0): (value: string) => number {
 }
 
 /** Runs `work` with a client to `address`, closing it afterwards; gRPC failures become one-line CliErrors. */
-export async function withClient<T>(address: string, work: (client: SluiceClient) => Promise<T>): Promise<T> {
-  const client = connect(address);
+export async function withClient<T>(flags: ConnectionFlags, work: (client: SluiceClient) => Promise<T>): Promise<T> {
+  const client = connectWith(flags);
   try {
     return await work(client);
   } catch (err) {
-    throw describe(err, address);
+    throw describe(err, flags.address);
   } finally {
     await client.close();
   }

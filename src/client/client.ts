@@ -1,4 +1,5 @@
 import { credentials as grpcCredentials, status } from '@grpc/grpc-js';
+import { tlsCredentials, tokenInterceptor } from './auth.ts';
 import { SluiceClientError } from './errors.ts';
 import { toBuffer } from './records.ts';
 import { toOffsetMap, unary } from './rpc.ts';
@@ -20,7 +21,9 @@ export class SluiceClient {
     options: ConnectOptions = {},
   ) {
     this.callTimeoutMs = options.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
-    this.stub = createStub(address, options.credentials ?? grpcCredentials.createInsecure(), {
+    const channel = options.credentials ?? (options.tls === undefined ? grpcCredentials.createInsecure() : tlsCredentials(options.tls));
+    this.stub = createStub(address, channel, {
+      ...(options.token === undefined ? {} : { interceptors: [tokenInterceptor(options.token)] }),
       // grpc-js's own reconnect backoff starts at 1 s and grows to 120 s; keep
       // it short so a restarted gateway is found again quickly.
       'grpc.initial_reconnect_backoff_ms': 100,

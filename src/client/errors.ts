@@ -25,6 +25,13 @@ export class SluiceClientError extends Error {
   get unavailable(): boolean {
     return this.code === status.UNAVAILABLE;
   }
+
+  /** When the gateway refused the call over a limit (RESOURCE_EXHAUSTED): how long to wait before retrying. */
+  get retryAfterMs(): number | undefined {
+    const value = (this.cause as Partial<ServiceError> | undefined)?.metadata?.get('retry-after-ms')[0];
+    const ms = Number(value);
+    return value === undefined || !Number.isFinite(ms) ? undefined : ms;
+  }
 }
 
 function isServiceError(err: unknown): err is ServiceError {

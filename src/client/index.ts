@@ -4,6 +4,7 @@
  */
 export { connect, SluiceClient } from './client.ts';
 export { SluiceClientError } from './errors.ts';
+export type { TlsOptions, TokenSource } from './auth.ts';
 export { PartitionStream, type EndReason } from './partition-stream.ts';
 export { Subscription, type AckEvent } from './subscription.ts';
 export { backoffDelay } from './backoff.ts';

@@ -1,12 +1,17 @@
 import type { ChannelCredentials, ChannelOptions } from '@grpc/grpc-js';
+import type { TlsOptions, TokenSource } from './auth.ts';
 import type { SluiceClientError } from './errors.ts';
 
 /** Bytes as the client accepts them: a string is UTF-8 encoded. */
 export type BytesLike = Uint8Array | string;
 
 export interface ConnectOptions {
-  /** Defaults to insecure (plaintext) credentials. */
+  /** Defaults to insecure (plaintext) credentials, or TLS when `tls` is given. */
   credentials?: ChannelCredentials;
+  /** TLS (and mutual TLS with a client certificate) to the gateway. */
+  tls?: TlsOptions;
+  /** Sent as `authorization: Bearer <token>` on every call; a function is asked at each call (refresh). */
+  token?: TokenSource;
   /** Extra grpc-js channel options. */
   channelOptions?: ChannelOptions;
   /** Deadline of each unary call (Publish, Ack, GetOffsets, GetEndOffsets). Default 10 000 ms. */

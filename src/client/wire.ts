@@ -108,7 +108,7 @@ function stubConstructor(): grpc.ServiceClientConstructor {
   return constructor;
 }
 
-export function createStub(address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions): LiiklusStub {
+export function createStub(address: string, credentials: grpc.ChannelCredentials, options: grpc.ClientOptions): LiiklusStub {
   const Stub = stubConstructor();
   return new Stub(address, credentials, options) as unknown as LiiklusStub;
 }

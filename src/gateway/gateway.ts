@@ -17,6 +17,7 @@ import { ActivityLog } from './activity.ts';
 import { compileRecordFilter, filterBatch } from '../filtering/index.ts';
 import { resolveGroupId } from './group-id.ts';
 import { InFlight } from './in-flight.ts';
+import { linkSignals } from './linked-signal.ts';
 import { nextOffsets, replayWatermark, subscriptionPositions } from './positions.ts';
 import { Session } from './session.ts';
 import { SessionRegistry } from './session-registry.ts';
@@ -103,7 +104,7 @@ export class Gateway {
   }
 
   /** Topic, group name and owner of a live session; undefined when there is none. */
-  sessionView(sessionId: string): { topic: string; group: string; owner: string | undefined } | undefined {
+  sessionAccess(sessionId: string): { topic: string; group: string; owner: string | undefined } | undefined {
     const session = this.sessions.find(sessionId);
     return session === undefined ? undefined : { topic: session.topic, group: session.group.name, owner: session.owner };
   }
@@ -178,8 +179,11 @@ export class Gateway {
    * from the store ahead of the caller's demand beyond the store's own small
    * read-ahead. Ends when the partition is revoked, the subscription ends, or
    * `signal` aborts; throws UnavailableError when the gateway shuts down.
+   * `onEnded` is told when the stream ends from this side (a newer Receive of
+   * the partition, the subscription closed), so a caller waiting elsewhere
+   * (for 'drain') stops waiting.
    */
-  async *receive(command: ReceiveCommand, signal: AbortSignal): AsyncGenerator<ReceivedItem> {
+  async *receive(command: ReceiveCommand, signal: AbortSignal, onEnded?: () => void): AsyncGenerator<ReceivedItem> {
     this.ensureServing();
     const session = this.sessions.get(command.sessionId);
     const source = session.source(command.partition);
@@ -189,7 +193,8 @@ export class Gateway {
       );
     }
     const reader = session.openReader(command.partition);
-    const stop = AbortSignal.any([signal, reader.signal, this.stopping.signal]);
+    const stop = linkSignals([signal, reader.signal, this.stopping.signal]);
+    if (onEnded !== undefined) reader.signal.addEventListener('abort', onEnded, { once: true });
     const stream = this.stats.open(session, command.partition);
     try {
       const watermark = await this.positionsOrUnavailable(
@@ -197,7 +202,7 @@ export class Gateway {
         'cannot start receiving',
       );
       if (session.matches === undefined) {
-        for await (const record of source.records(stop)) {
+        for await (const record of source.records(stop.signal)) {
           stream.pulled++;
           if (command.lastKnownOffset > 0n && record.offset <= command.lastKnownOffset) continue;
           stream.delivered++;
@@ -209,7 +214,7 @@ export class Gateway {
         // Filtered: batches, so that one marker covers every record skipped
         // at the end of a batch (the consumer acks it and the lag reaches 0)
         // without a message per skipped record.
-        for await (const pulled of source.batches(stop)) {
+        for await (const pulled of source.batches(stop.signal)) {
           stream.pulled += pulled.length;
           const fresh = command.lastKnownOffset > 0n ? pulled.filter((record) => record.offset > command.lastKnownOffset) : pulled;
           const { records, skippedThrough } = filterBatch(fresh, session.matches);
@@ -224,6 +229,8 @@ export class Gateway {
       }
       if (this.stopping.signal.aborted) throw new UnavailableError('gateway is shutting down; receive again');
     } finally {
+      stop.dispose();
+      if (onEnded !== undefined) reader.signal.removeEventListener('abort', onEnded);
       this.activity.delivered(session.topic, session.group, command.partition, stream.delivered);
       this.stats.close(stream);
       session.closeReader(command.partition, reader);

@@ -2,6 +2,14 @@ import type { Action } from '../auth/index.ts';
 import { resolveGroupId } from '../gateway/index.ts';
 import type { AckRequest, GetEndOffsetsRequest, GetOffsetsRequest, PublishRequest, ReceiveRequest, SubscribeRequest } from './messages.ts';
 
+/** Batched shapes (docs: DESIGN §2), read only for their names here. */
+interface PublishBatchRequest {
+  records?: PublishRequest[] | null;
+}
+interface ReceiveBatchRequest {
+  request?: ReceiveRequest | null;
+}
+
 /** A name taken from a request, with the wire field it came from (errors name it). */
 export interface FieldValue {
   field: string;
@@ -58,4 +66,12 @@ export const ACCESS: Record<string, (request: any) => Access> = {
     checks: [{ action: 'read-offsets', topic: topic('topic', r.topic), group: group('group', r.group, r.groupVersion) }],
   }),
   GetEndOffsets: (r: GetEndOffsetsRequest) => ({ checks: [{ action: 'read-offsets', topic: topic('topic', r.topic) }] }),
+  ReceiveBatch: (r: ReceiveBatchRequest) => receiveAccess(r.request, 'request.'),
+  PublishBatch: (r: PublishBatchRequest) => {
+    const records = r.records ?? [];
+    // One check per distinct topic (named by its first record), so a batch of 1,000 costs what its topics cost.
+    const checks = new Map<string, Check>();
+    records.forEach((record, i) => checks.has(record.topic) || checks.set(record.topic, publishAccess(record, `records[${i}].`)));
+    return { checks: [...checks.values()], records: records.length };
+  },
 };

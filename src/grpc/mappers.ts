@@ -1,3 +1,4 @@
+import { binaryModeHeaders, toStructuredCloudEvent } from './cloudevents-json.ts';
 import { InvalidArgumentError, SluiceError, type AutoOffsetReset, type CloudEvent } from '../contracts/index.ts';
 import type { RecordFilterSpec } from '../filtering/index.ts';
 import type { AckCommand, ReceivedItem, OffsetsQuery, PublishCommand, ReceiveCommand, SubscribeCommand } from '../gateway/index.ts';
@@ -79,10 +80,15 @@ function toAutoOffsetReset(value: SubscribeRequest['autoOffsetReset']): AutoOffs
   throw new InvalidArgumentError('auto_offset_reset', `unknown value ${String(value)}: use EARLIEST or LATEST`);
 }
 
-export type ContentFormat = 'binary' | 'event';
+/**
+ * binary: Record, an event as a CloudEvents JSON document (as Liiklus);
+ * binary-event-data: Record, an event as its data plus ce_* headers
+ * (cloudevents_binary_mode); event: LiiklusEventRecord.
+ */
+export type ContentFormat = 'binary' | 'binary-event-data' | 'event';
 
-export function toContentFormat(value: ReceiveRequest['format']): ContentFormat {
-  if (value === 'BINARY' || value === 0) return 'binary';
+export function toContentFormat(value: ReceiveRequest['format'], cloudeventsBinaryMode = false): ContentFormat {
+  if (value === 'BINARY' || value === 0) return cloudeventsBinaryMode ? 'binary-event-data' : 'binary';
   if (value === 'LIIKLUS_EVENT' || value === 1) return 'event';
   throw new InvalidArgumentError('format', `unknown value ${String(value)}: use BINARY or LIIKLUS_EVENT`);
 }
@@ -134,7 +140,13 @@ export function toReceiveReply(item: ReceivedItem, format: ContentFormat): Recei
     timestamp: toTimestamp(record.timestamp),
     replay: record.replay,
   };
-  if (format === 'binary') {
+  if (format === 'binary' && record.event !== null) {
+    return { record: { ...common, value: toStructuredCloudEvent(record.event), headers: Object.fromEntries(record.headers) } };
+  }
+  if (format === 'binary-event-data' && record.event !== null) {
+    return { record: { ...common, value: record.event.data, headers: { ...Object.fromEntries(record.headers), ...binaryModeHeaders(record.event) } } };
+  }
+  if (format !== 'event') {
     return { record: { ...common, value: record.value ?? EMPTY, headers: Object.fromEntries(record.headers) } };
   }
   if (record.event === null) {

@@ -70,6 +70,8 @@ export interface ReceiveRequest {
   assignment: AssignmentMessage | null;
   lastKnownOffset: string;
   format: ContentFormatName | number;
+  /** Sluice field 1000: an event in BINARY as binary content mode (data + ce_* headers) rather than a JSON document. */
+  cloudeventsBinaryMode?: boolean;
 }
 
 export interface TimestampMessage {

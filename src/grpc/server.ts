@@ -22,12 +22,18 @@ export interface ServerLimits {
   maxSessionMemoryMiB: number;
   /** Concurrent streams per connection: one per Subscribe and per Receive. */
   maxConcurrentStreams: number;
+  /** Ping each client after this long without activity... */
+  keepaliveTimeMs: number;
+  /** ...and drop it (releasing its partitions) when no answer comes within this. */
+  keepaliveTimeoutMs: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
   maxMessageBytes: 4 * 1024 * 1024,
   maxSessionMemoryMiB: 32,
   maxConcurrentStreams: 1000,
+  keepaliveTimeMs: 30_000,
+  keepaliveTimeoutMs: 10_000,
 };
 
 export interface SluiceServer {
@@ -59,7 +65,7 @@ export async function startServer(options: {
   setMaxListeners(0, shutdown.signal);
   const context = { gateway: options.gateway, logger: options.logger, shutdown: shutdown.signal, metrics: options.metrics };
   const guard = new Guard(
-    { internalTopics: new InternalTopics(), ...options.access, session: (id) => options.gateway.sessionView(id) },
+    { internalTopics: new InternalTopics(), ...options.access, session: (id) => options.gateway.sessionAccess(id) },
     context,
   );
   const server = new grpc.Server({
@@ -69,8 +75,8 @@ export async function startServer(options: {
     'grpc-node.max_session_memory': limits.maxSessionMemoryMiB,
     'grpc.max_concurrent_streams': limits.maxConcurrentStreams,
     // Notice dead clients so their partitions are released, not held forever.
-    'grpc.keepalive_time_ms': 30_000,
-    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.keepalive_time_ms': limits.keepaliveTimeMs,
+    'grpc.keepalive_timeout_ms': limits.keepaliveTimeoutMs,
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 5_000,
   });
@@ -105,8 +111,6 @@ export async function startServer(options: {
       stopping ??= (async () => {
         readiness?.unsubscribe();
         setHealth('NOT_SERVING');
-        health.setStatus('', 'NOT_SERVING');
-        health.setStatus(SERVICE_NAME, 'NOT_SERVING');
         guard.close();
         options.gateway.beginShutdown();
         shutdown.abort();

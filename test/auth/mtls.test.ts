@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, SluiceClientError } from '../../src/client/index.ts';
 import { TestClient } from '../support/client.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { failure } from '../support/grpc-errors.ts';
@@ -59,6 +60,19 @@ describe('mutual TLS identities', () => {
     } finally {
       billing.close();
       stranger.close();
+    }
+  });
+
+  it('the TS client connects with its tls option (file paths), as the CLI does with --tls-ca/--tls-cert/--tls-key', async () => {
+    const billing = connect(gateway.address, { tls: { ca: file('ca.crt'), cert: file('billing.crt'), key: file('billing.key') } });
+    const stranger = connect(gateway.address, { tls: { ca: file('ca.crt'), cert: readFileSync(file('stranger.crt')), key: readFileSync(file('stranger.key')) } });
+    try {
+      expect((await billing.publish('invoices', 'x')).topic).toBe('invoices');
+      const denied = await stranger.publish('invoices', 'x').catch((err: SluiceClientError) => err);
+      expect(denied).toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+    } finally {
+      await billing.close();
+      await stranger.close();
     }
   });
 });

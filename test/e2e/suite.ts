@@ -261,8 +261,30 @@ export function describeGateway(label: string, env: () => Record<string, string>
 
       const binary = await receive(assignment).take(2);
       expect(binary.map((r) => r.reply)).toEqual(['record', 'record']);
-      expect(binary[0]!.record!.value.toString()).toBe('{"n":1}');
+      // An event in BINARY: the whole event as a CloudEvents JSON document (structured mode), as Liiklus does.
+      expect(JSON.parse(binary[0]!.record!.value.toString())).toEqual({
+        specversion: '1.0',
+        id: 'evt-1',
+        type: 'com.example.thing',
+        source: '/e2e',
+        time: '2026-11-23T10:00:00Z',
+        datacontenttype: 'application/json',
+        tenant: 'acme',
+        data: { n: 1 },
+      });
       expect(binary[1]!.record!.value.toString()).toBe('raw-value');
+      // Sluice's cloudevents_binary_mode (field 1000): the data alone, the attributes as ce_* headers.
+      const [dataOnly] = await receive(assignment, { cloudeventsBinaryMode: true }).take(1);
+      expect(dataOnly!.record!.value.toString()).toBe('{"n":1}');
+      expect(Object.fromEntries(Object.entries(dataOnly!.record!.headers).map(([k, v]) => [k, v.toString()]))).toMatchObject({
+        ce_id: 'evt-1',
+        ce_type: 'com.example.thing',
+        ce_source: '/e2e',
+        ce_specversion: '1.0',
+        ce_time: '2026-11-23T10:00:00Z',
+        ce_tenant: 'acme',
+        'content-type': 'application/json',
+      });
       expect(binary[1]!.record!.headers.trace!.toString()).toBe('abc');
 
       const events = receive(assignment, { format: 'LIIKLUS_EVENT' });

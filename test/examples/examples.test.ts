@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { ROOT } from '../support/process.ts';
 import { uniqueName } from '../support/records.ts';
+import { apiKeyHash } from '../../src/auth/index.ts';
+import { SecurityDir } from '../support/security.ts';
 
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
@@ -64,5 +66,33 @@ describe('examples (against a real gateway)', () => {
     expect(second.code).toBe(0);
     expect(second.stdout).toMatch(/: order 1 of customer-1, 10\n/);
     expect(second.stdout.trim().split('\n').at(-1)).toBe('handled 1 order');
+  }, 60_000);
+});
+
+describe('examples with authentication on', () => {
+  const dir = new SecurityDir();
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    const file = dir.write('security.json', {
+      authentication: { apiKeys: [{ name: 'shop', sha256: apiKeyHash('shop-key-93e1f0a7c2') }] },
+      rules: [{ principals: ['key:shop'], actions: ['publish', 'subscribe', 'ack', 'read-offsets'], topics: ['orders-*'], groups: ['billing-*'] }],
+    });
+    gateway = await startTestGateway({ MEMORY_PARTITIONS: '2', SECURITY_FILE: file });
+  });
+  afterAll(async () => {
+    await gateway?.stop();
+    dir.remove();
+  });
+
+  it('the producer reads its token from SLUICE_TOKEN_FILE, the consumer from SLUICE_TOKEN; without one they are refused', async () => {
+    const env = { SLUICE_ADDRESS: gateway.address, SLUICE_TOPIC: uniqueName('orders') };
+    const refused = await runExample('producer', { ...env, SLUICE_COUNT: '1', SLUICE_TOKEN: '' });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/UNAUTHENTICATED/);
+    const produced = await runExample('producer', { ...env, SLUICE_COUNT: '3', SLUICE_TOKEN_FILE: dir.write('token.txt', 'shop-key-93e1f0a7c2\n') });
+    expect(produced).toMatchObject({ code: 0, stderr: '' });
+    const consumed = await runExample('consumer', { ...env, SLUICE_GROUP: uniqueName('billing'), SLUICE_MAX: '3', SLUICE_TOKEN: 'shop-key-93e1f0a7c2' });
+    expect(consumed).toMatchObject({ code: 0, stderr: '' });
+    expect(consumed.stdout.trim().split('\n').at(-1)).toBe('handled 3 orders');
   }, 60_000);
 });

@@ -1,5 +1,8 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { ROOT } from '../support/process.ts';
 import { uniqueName } from '../support/records.ts';
 import { Child, goTool, run } from '../support/toolchains.ts';
 
@@ -41,7 +44,7 @@ describe('grpcurl through server reflection', () => {
 
     const service = await run(grpcurl, ['-plaintext', gateway.address, 'describe', SERVICE]);
     expect(service.code).toBe(0);
-    for (const rpc of ['Publish', 'Subscribe', 'Receive', 'Ack', 'GetOffsets', 'GetEndOffsets']) expect(service.stdout).toMatch(new RegExp(`rpc ${rpc} \\(`));
+    for (const rpc of ['Publish', 'Subscribe', 'Receive', 'Ack', 'GetOffsets', 'GetEndOffsets', 'ReceiveBatch', 'PublishBatch']) expect(service.stdout).toMatch(new RegExp(`rpc ${rpc} \\(`));
 
     const subscribe = await run(grpcurl, ['-plaintext', gateway.address, 'describe', 'com.github.bsideup.liiklus.SubscribeRequest']);
     expect(subscribe.stdout).toMatch(/uint32 group_version = 4;/);
@@ -86,3 +89,61 @@ describe('grpcurl through server reflection', () => {
     expect(JSON.parse(result.stdout)).toEqual({ status: 'SERVING' });
   });
 });
+
+/**
+ * The README's grpcurl tour, run as written against a fresh gateway started as
+ * its Quick start says (MEMORY_PARTITIONS=4), each output compared with the
+ * one shown. Only what cannot repeat is matched loosely: the session id
+ * (taken from Subscribe's real output into Receive's command) and timestamps.
+ */
+describe("the README's grpcurl calls run as shown", () => {
+  let gateway: TestGateway;
+  const children: Child[] = [];
+  beforeAll(async () => {
+    gateway = await startTestGateway({ MEMORY_PARTITIONS: '4' });
+  });
+  afterAll(async () => {
+    await Promise.all(children.map((child) => child.stop('SIGKILL')));
+    await gateway?.stop();
+  });
+
+  it('every call gives the output the README shows', { timeout: 90_000 }, async () => {
+    const grpcurl = goTool('grpcurl');
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const block = [...readme.matchAll(/^```[a-z]*\n([\s\S]*?)^```/gm)].map((m) => m[1]!).find((b) => b.startsWith('$ grpcurl'));
+    expect(block, 'a README block of grpcurl calls').toBeDefined();
+    const steps = block!.split(/^\$ /m).filter(Boolean).map((step) => {
+      const [command, ...output] = step.split('\n');
+      return { command: command!, output: output.join('\n').trim() };
+    });
+    expect(steps.map((s) => /LiiklusService\/(\w+)/.exec(s.command)?.[1] ?? 'list')).toEqual(['list', 'Publish', 'Subscribe', 'Receive', 'Ack', 'GetOffsets', 'GetEndOffsets']);
+
+    const sessionInReadme = /"sessionId": "([^"]+)"/.exec(block!)![1]!;
+    let session = sessionInReadme;
+    const normalize = (text: string) =>
+      text
+        .replaceAll(session, '<session>')
+        .replace(/"timestamp": "[^"]+"/g, '"timestamp": "<time>"')
+        .replace(/^\.\.\..*$/m, '')
+        .replace(/^\^C$/m, '')
+        .trim();
+    for (const { command, output } of steps) {
+      const args = shellWords(command.replace(sessionInReadme, session)).slice(1).map((arg) => arg.replace('localhost:6565', gateway.address));
+      if (command.includes('/Subscribe') || command.includes('/Receive')) {
+        // Streams stay open: compare what they printed once it is all there.
+        const child = new Child(grpcurl, args);
+        children.push(child);
+        const shown = normalize(output.replace(sessionInReadme, '<session>'));
+        await child.waitUntil((stdout) => stdout.includes('}\n') && normalize(stdout.replaceAll(/"sessionId": "([^"]+)"/g, (_, id: string) => `"sessionId": "${(session = id)}"`)).startsWith(shown), `README's ${command}`, 20_000);
+      } else {
+        const result = await run(grpcurl, args);
+        expect(normalize(`${result.stdout}${result.stderr}`)).toBe(normalize(output));
+      }
+    }
+  });
+});
+
+/** Splits a command line as the shell would for the README's quoting (single quotes only). */
+function shellWords(line: string): string[] {
+  return [...line.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+}

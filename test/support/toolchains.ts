@@ -53,6 +53,11 @@ export class Child {
     });
   }
 
+  /** Resolves once `done(stdout)` holds; rejects if the process ends first or after `timeoutMs`. */
+  async waitUntil(done: (stdout: string) => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+    await this.waitFor({ exec: (stdout: string) => (done(stdout) ? ([stdout] as RegExpExecArray) : null), toString: () => what } as RegExp, timeoutMs);
+  }
+
   /** Resolves with the match once stdout matches; rejects if the process ends first or after `timeoutMs`. */
   waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<RegExpMatchArray> {
     return new Promise((resolve, reject) => {

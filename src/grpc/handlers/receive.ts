@@ -1,5 +1,6 @@
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import { UnavailableError } from '../../contracts/index.ts';
+import { linkSignals } from '../../gateway/index.ts';
 import { toContentFormat, toReceiveCommand, toReceiveReply } from '../mappers.ts';
 import type { ReceiveReply, ReceiveRequest } from '../messages.ts';
 import { writeWithBackpressure } from '../stream-writer.ts';
@@ -16,10 +17,13 @@ export function receiveHandler(context: HandlerContext) {
   return async (call: ServerWritableStream<ReceiveRequest, ReceiveReply>): Promise<void> => {
     const cancelled = new AbortController();
     call.on('cancelled', () => cancelled.abort());
-    const stop = AbortSignal.any([cancelled.signal, context.shutdown]);
+    // Ended by the core (replaced by a newer Receive, session closed): also ends a wait for 'drain'.
+    const ended = new AbortController();
+    const link = linkSignals([cancelled.signal, context.shutdown, ended.signal]);
+    const stop = link.signal;
     try {
-      const format = toContentFormat(call.request.format);
-      const records = context.gateway.receive(toReceiveCommand(call.request), stop);
+      const format = toContentFormat(call.request.format, call.request.cloudeventsBinaryMode === true);
+      const records = context.gateway.receive(toReceiveCommand(call.request), stop, () => ended.abort());
       const { backpressureWaits } = context.metrics;
       for await (const record of records) {
         if (await writeWithBackpressure(call, toReceiveReply(record, format), stop)) backpressureWaits.inc();
@@ -35,6 +39,8 @@ export function receiveHandler(context: HandlerContext) {
     } catch (err) {
       if (cancelled.signal.aborted) countCall(context, 'Receive', status.CANCELLED);
       else call.emit('error', reportError(context, 'Receive', err));
+    } finally {
+      link.dispose();
     }
   };
 }

@@ -1,0 +1,143 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { plainKafka } from '../kafka/helpers.ts';
+import { runJavaFixture } from '../support/java-producer.ts';
+import { startKafkaBroker, type KafkaBrokerHandle } from '../support/kafka.ts';
+import { uniqueName } from '../support/records.ts';
+import { startRedisServer, type RedisServerHandle } from '../support/redis.ts';
+import { expectGuarantees } from './expect.ts';
+import { gatewayEnv, GatewayNode } from './support/cluster.ts';
+import type { Delivery } from './support/consumer.ts';
+import { connect, unary } from './support/rpc.ts';
+import { SCALE, until, verify } from './support/verifier.ts';
+
+const PARTITIONS = 4;
+const MiB = 1024 * 1024;
+/** Partitions the Java producer writes null-header records to (one JVM each: two keep the run short). */
+const JAVA_PARTITIONS = [0, 1];
+
+/**
+ * Records of every shape, and records deleted under a lagging reader. The
+ * file's own broker (accepting 1 MiB values) and redis-server.
+ */
+describe('fault suite: record shapes and retention (Kafka + Redis)', () => {
+  let broker: KafkaBrokerHandle;
+  let redis: RedisServerHandle;
+  let gateways: GatewayNode[] = [];
+  const logs = () => gateways.map((g) => g.output()).join('\n');
+  const gateway = async (extra: Record<string, string> = {}) => {
+    const node = await GatewayNode.start(gatewayEnv(broker.bootstrap, redis.url, extra));
+    gateways.push(node);
+    return node;
+  };
+
+  beforeAll(async () => {
+    [broker, redis] = await Promise.all([
+      startKafkaBroker({ properties: { 'message.max.bytes': String(4 * MiB), 'replica.fetch.max.bytes': String(4 * MiB) } }),
+      startRedisServer({ persistence: true }),
+    ]);
+  }, 180_000);
+  afterEach(async () => {
+    await Promise.all(gateways.map((g) => g.stop()));
+    gateways = [];
+  });
+  afterAll(async () => {
+    await Promise.all([broker?.destroy(), redis?.destroy()]);
+  });
+
+  for (let round = 1; round <= SCALE.rounds; round++) {
+    const suffix = SCALE.rounds > 1 ? ` (round ${round})` : '';
+
+    it(`null header values (Java producer), empty keys and values, 1 MiB values, through a gateway SIGKILL${suffix}`, async () => {
+      const node = await gateway();
+      const topic = uniqueName('f-shapes');
+      let delivered: readonly Delivery[] = [];
+      const result = await verify({
+        scenario: 'null headers, empty keys/values, 1 MiB values + gateway SIGKILL',
+        topic,
+        group: uniqueName('g'),
+        addresses: [node.address],
+        producer: {
+          record: (lane, seq) => {
+            // Lane 0: no key, empty value (spread over partitions). Lane 1: every 5th value 1 MiB. The rest: numbered.
+            if (lane === 0) return { key: Buffer.alloc(0), value: Buffer.alloc(0) };
+            if (lane === 1 && seq % 5 === 0) return { key: Buffer.from('k1'), value: Buffer.alloc(MiB, seq % 251) };
+            return { key: Buffer.from(`k${lane}`), value: Buffer.from(`k${lane}:${seq}`), headers: { h: Buffer.alloc(0) } };
+          },
+        },
+        fault: async ({ deliveries }) => {
+          delivered = deliveries;
+          // Kafka records with null header values (kafkajs cannot write them), in every partition, mid-stream.
+          await Promise.all(JAVA_PARTITIONS.map((partition) => runJavaFixture('NullHeaderProducer.java', [broker.bootstrap, topic, String(partition)])));
+          await until(() => deliveries.filter((d) => d.value.toString() === 'after').length >= JAVA_PARTITIONS.length, 60_000, 'the Java producer records delivered');
+          await node.kill();
+          await node.start();
+          return performance.now();
+        },
+      });
+      expectGuarantees(result, logs);
+      // The Java producer's records are not in `published`: each partition got its three, delivered.
+      for (const value of ['with-null-header', 'event-data', 'after']) {
+        const partitions = new Set(delivered.filter((d) => d.value.toString() === value).map((d) => d.partition));
+        expect([...partitions].sort(), value).toEqual(JAVA_PARTITIONS);
+      }
+    }, 300_000);
+
+    it(`retention deletes records under a lagging LATEST group: it goes on at the log start${suffix}`, async () => {
+      // A small read-ahead, released quickly: the stalled reader's next fetch falls below the log start.
+      const node = await gateway({ KAFKA_PARTITION_BUFFER_RECORDS: '5', KAFKA_PARTITION_BUFFER_BYTES: '16384', KAFKA_PARTITION_BUFFER_RELEASE_MS: '100' });
+      const topic = uniqueName('f-retention');
+      const group = uniqueName('g');
+      const client = connect(node.address);
+      const logStart = new Map<number, bigint>();
+      try {
+        // The group acks once on every partition first, so LATEST does not race the first records.
+        const warm = new Map<number, bigint>();
+        for (let i = 0; warm.size < PARTITIONS && i < 200; i++) {
+          const reply = await unary<{ partition: number; offset: string }>(client, 'Publish', { topic, key: Buffer.from(`warm-${i}`), value: Buffer.from('warm') }, 10_000);
+          warm.set(reply.partition, BigInt(reply.offset));
+        }
+        for (const [partition, offset] of warm) await unary(client, 'Ack', { topic, group, partition, offset: offset.toString() }, 10_000);
+
+        const admin = plainKafka(broker.bootstrap).admin();
+        await admin.connect();
+        try {
+          const result = await verify({
+            scenario: 'retention under a lagging LATEST group',
+            topic,
+            group,
+            autoOffsetReset: 'LATEST',
+            addresses: [node.address],
+            // 8 KiB values: a paused client's HTTP/2 window holds only a few.
+            producer: { record: (lane, seq) => ({ key: Buffer.from(`k${lane}`), value: Buffer.concat([Buffer.from(`k${lane}:${seq}:`), Buffer.alloc(8192, 120)]) }) },
+            faultAfter: SCALE.keys * 5,
+            fault: async ({ members, producer, deliveries }) => {
+              members.forEach((m) => m.pause());
+              const before = producer.published.length;
+              await until(() => producer.published.length >= before + SCALE.keys * SCALE.perKey / 3, 60_000, 'records published while the readers stall');
+              // Give the gateway time to release its read-ahead of the stalled partitions.
+              await new Promise((r) => setTimeout(r, 1_000));
+              const ends = await unary<{ offsets: Record<string, string> }>(client, 'GetEndOffsets', { topic }, 10_000);
+              const partitions = Object.entries(ends.offsets)
+                .filter(([, last]) => BigInt(last) > 10n)
+                .map(([partition, last]) => ({ partition: Number(partition), offset: String(BigInt(last) - 2n) }));
+              await admin.fetchTopicMetadata({ topics: [topic] });
+              await admin.deleteTopicRecords({ topic, partitions });
+              // The log start as the broker now has it: what the group must go on from.
+              for (const { partition, low } of await admin.fetchTopicOffsets(topic)) logStart.set(partition, BigInt(low));
+              if (process.env.FAULTS_DEBUG) console.log('deleted below', partitions, 'log start now', logStart, 'delivered so far', deliveries.length);
+              members.forEach((m) => m.resume());
+              return performance.now();
+            },
+            logStart: async () => logStart,
+          });
+          expectGuarantees(result, logs);
+          expect(result.deleted, 'records were deleted under the stalled readers').toBeGreaterThan(0);
+        } finally {
+          await admin.disconnect();
+        }
+      } finally {
+        client.close();
+      }
+    }, 300_000);
+  }
+});
