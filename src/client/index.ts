@@ -19,6 +19,7 @@ export type {
   PublishOptions,
   PublishResult,
   ReconnectOptions,
+  RecordFilter,
   SubscribeOptions,
   SubscriptionEvent,
 } from './types.ts';
