@@ -1,44 +1,42 @@
 /**
  * The cost of a schema (validation on publish) and of a filter (on receive)
- * on the record path: the same work with and without, side by side, over real
- * gRPC to a gateway process on the memory stores. Rounds alternate the
+ * on the core's record path, side by side: Gateway.publish and
+ * Gateway.receive on the memory stores, in this process (no gRPC, so the
+ * difference is not drowned in transport time). Rounds alternate the
  * variants so machine noise hits both; prints the median of each.
  *
- *   npx tsx bench/records-features.ts      # BENCH_ROUNDS=5 BENCH_PUBLISH=5000 BENCH_RECEIVE=20000
+ *   npx tsx bench/records-features.ts      # BENCH_ROUNDS=5 BENCH_RECORDS=20000
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { ClientReadableStream } from '@grpc/grpc-js';
-import { TestClient } from '../test/support/client.ts';
-import { spawnGateway } from '../test/support/process.ts';
+import pino from 'pino';
+import { Gateway } from '../src/gateway/index.ts';
+import { PublishValidator } from '../src/validation/index.ts';
+import { compileRecordFilter, filterBatch } from '../src/filtering/index.ts';
+import { createPositionsStore, createRecordsStore } from '../src/stores.ts';
+import type { ReceivedItem } from '../src/gateway/index.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const PUBLISH = Number(process.env.BENCH_PUBLISH ?? 5_000);
-const RECEIVE = Number(process.env.BENCH_RECEIVE ?? 20_000);
-const CONCURRENCY = 64;
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 20_000);
+const logger = pino({ level: 'silent' });
+const raw = { MEMORY_PARTITIONS: '1' };
 
-const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-schemas-'));
-writeFileSync(
-  join(dir, 'order.json'),
-  JSON.stringify({
-    type: 'object',
-    required: ['id', 'amount', 'currency'],
-    properties: { id: { type: 'string', minLength: 1 }, amount: { type: 'number', minimum: 0 }, currency: { enum: ['EUR', 'USD'] }, note: { type: 'string' } },
-  }),
-);
-writeFileSync(join(dir, 'schemas.json'), JSON.stringify({ schemas: [{ topic: 'schema-*', schema: 'order.json' }] }));
-
-const gateway = await spawnGateway({ LOG_LEVEL: 'warn', MEMORY_PARTITIONS: '4', VALIDATION_SCHEMAS_FILE: join(dir, 'schemas.json') });
-const client = new TestClient(gateway.address);
-const value = Buffer.from(JSON.stringify({ id: 'order-1', amount: 12.5, currency: 'EUR', note: 'x'.repeat(40) }));
-
-async function pool(total: number, call: (i: number) => Promise<unknown>) {
-  let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < total) await call(next++);
-  }));
-}
+const validator = new PublishValidator([
+  {
+    topic: 'schema-*',
+    eventType: undefined,
+    path: '/bench/order.json',
+    name: 'order.json',
+    schema: {
+      type: 'object',
+      required: ['id', 'amount', 'currency'],
+      properties: { id: { type: 'string', minLength: 1 }, amount: { type: 'number', minimum: 0 }, currency: { enum: ['EUR', 'USD'] }, note: { type: 'string' } },
+    },
+  },
+]);
+const records = await createRecordsStore('memory', raw, logger);
+const positions = await createPositionsStore('memory', raw, logger);
+const gateway = new Gateway(records, positions, logger, { publishCheck: (envelope, field) => validator.check(envelope, field) });
+const value = new TextEncoder().encode(JSON.stringify({ id: 'order-1', amount: 12.5, currency: 'EUR', note: 'x'.repeat(40) }));
+const key = new TextEncoder().encode('one');
 
 async function rate(count: number, run: () => Promise<void>): Promise<number> {
   const started = process.hrtime.bigint();
@@ -46,23 +44,44 @@ async function rate(count: number, run: () => Promise<void>): Promise<number> {
   return count / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
-/** Opens a Receive on the partition holding key 'one' and reads until the reply at `last` arrives. */
-async function receiveThrough(topic: string, filter: object | undefined, last: bigint, partition: number): Promise<number> {
-  const group = `bench-${Math.random().toString(36).slice(2)}`;
-  const subscription = client.subscribe({ topic, group, ...(filter ? { filter } : {}) });
-  const assignments = await subscription.until((a) => a.length === 4, 60_000);
-  const assignment = assignments.find((a) => a.partition === partition)!;
-  const result = await rate(RECEIVE, () => new Promise<void>((resolve, reject) => {
-    const call = (client.raw.Receive as unknown as (r: object) => ClientReadableStream<{ record?: { offset: string }; skipped?: { offset: string } }>).call(client.raw, { assignment });
-    call.on('data', (reply) => {
-      if (BigInt((reply.record ?? reply.skipped)!.offset) >= last) {
-        call.cancel();
-        resolve();
-      }
+async function publishAll(topic: string, event: (i: number) => string | null) {
+  for (let i = 0; i < RECORDS; i++) {
+    const type = event(i);
+    await gateway.publish({
+      topic,
+      key,
+      value: type === null ? value : null,
+      event: type === null ? null : { id: `e${i}`, type, source: '/bench', time: '', dataContentType: 'application/json', data: value, extensions: {} },
+      headers: new Map(),
     });
-    call.on('error', (err: { code?: number }) => (err.code === 1 ? undefined : reject(err)));
-  }));
-  subscription.cancel();
+  }
+}
+
+/** Reads the whole partition through Gateway.receive with `filter`. */
+async function receiveAll(topic: string, filter: { eventType?: string; eventTypePrefix?: string } | undefined): Promise<number> {
+  const handle = await gateway.subscribe({
+    topic,
+    group: `bench-${Math.random().toString(36).slice(2)}`,
+    groupVersion: 0,
+    autoOffsetReset: 'earliest',
+    filter: filter && { eventType: filter.eventType, eventTypePrefix: filter.eventTypePrefix, headers: new Map(), keyPrefix: undefined },
+  });
+  const assigned = await new Promise<number>((resolve) => {
+    const sub = handle.assignments.subscribe((a) => {
+      resolve(a.partition);
+      queueMicrotask(() => sub.unsubscribe());
+    });
+  });
+  const stop = new AbortController();
+  const last = BigInt(RECORDS - 1);
+  const result = await rate(RECORDS, async () => {
+    for await (const item of gateway.receive({ sessionId: handle.sessionId, partition: assigned, lastKnownOffset: 0n }, stop.signal) as AsyncGenerator<ReceivedItem>) {
+      const offset = 'skippedThrough' in item ? item.skippedThrough : item.offset;
+      if (offset >= last) break;
+    }
+  });
+  stop.abort();
+  await handle.close();
   return result;
 }
 
@@ -70,26 +89,39 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const rates: Record<string, number[]> = {};
 const add = (label: string, value: number) => (rates[label] ??= []).push(value);
 
-// Receive fixture: RECEIVE events on one partition, one in ten of type order.paid.
-const receiveTopic = `plain-receive-${Date.now()}`;
-await pool(RECEIVE, (i) =>
-  client.publish({ topic: receiveTopic, key: Buffer.from('one'), liiklusEvent: { id: `e${i}`, type: i % 10 === 0 ? 'order.paid' : 'order.created', source: '/bench', data: value } }),
-);
-const tail = await client.publish({ topic: receiveTopic, key: Buffer.from('one'), liiklusEvent: { id: 'last', type: 'order.paid', source: '/bench', data: value } });
-const last = BigInt(tail.offset);
+const receiveTopic = 'plain-receive';
+await publishAll(receiveTopic, (i) => (i % 10 === 0 ? 'order.paid' : 'order.created'));
 
 for (let round = 0; round < ROUNDS; round++) {
-  add('Publish, no schema', await rate(PUBLISH, () => pool(PUBLISH, (i) => client.publish({ topic: `plain-${round}`, key: Buffer.from(`k${i % 100}`), value }))));
-  add('Publish, schema (valid records)', await rate(PUBLISH, () => pool(PUBLISH, (i) => client.publish({ topic: `schema-${round}`, key: Buffer.from(`k${i % 100}`), value }))));
-  add('Receive, no filter', await receiveThrough(receiveTopic, undefined, last, tail.partition));
-  add('Receive, filter matching every record (event_type_prefix "order.")', await receiveThrough(receiveTopic, { eventTypePrefix: 'order.' }, last, tail.partition));
-  add('Receive, filter matching 1 in 10 (event_type "order.paid")', await receiveThrough(receiveTopic, { eventType: 'order.paid' }, last, tail.partition));
+  add('Publish, topic without a schema', await rate(RECORDS, () => publishAll(`plain-${round}`, () => null)));
+  add('Publish, topic with a schema (valid records)', await rate(RECORDS, () => publishAll(`schema-${round}`, () => null)));
+  add('Receive, no filter', await receiveAll(receiveTopic, undefined));
+  add('Receive, filter matching every record (event_type_prefix)', await receiveAll(receiveTopic, { eventTypePrefix: 'order.' }));
+  add('Receive, filter matching 1 in 10 (event_type)', await receiveAll(receiveTopic, { eventType: 'order.paid' }));
 }
 
-console.log(`memory stores, ${ROUNDS} rounds (alternating), median; publish ${PUBLISH} records (${value.length} B JSON, ${CONCURRENCY} in flight); receive ${RECEIVE} records of one partition (rate counts records read by the gateway)`);
+// The features alone, per record, without the store or the async iteration around them.
+const sample = { topic: 'schema-x', key, value, event: null, headers: new Map<string, Uint8Array>() };
+const free = { ...sample, topic: 'plain-x' };
+const stored = Array.from({ length: 1000 }, (_, i) => ({ ...sample, partition: 0, offset: BigInt(i), timestamp: new Date(0), event: { id: 'e', type: i % 10 === 0 ? 'order.paid' : 'order.created', source: '/b', time: '', dataContentType: '', data: value, extensions: {} } }));
+const matches = compileRecordFilter({ eventType: undefined, eventTypePrefix: 'order.', headers: new Map([['region', new Uint8Array([1])]]), keyPrefix: key })!;
+function nsPerCall(calls: number, run: () => void): number {
+  const started = process.hrtime.bigint();
+  run();
+  return Number(process.hrtime.bigint() - started) / calls;
+}
+const micro: Record<string, number[]> = {};
+for (let round = 0; round < ROUNDS; round++) {
+  (micro['schema check, topic without a schema (map lookup)'] ??= []).push(nsPerCall(1_000_000, () => { for (let i = 0; i < 1_000_000; i++) validator.check(free); }));
+  (micro['schema check, valid record (JSON.parse + compiled schema)'] ??= []).push(nsPerCall(200_000, () => { for (let i = 0; i < 200_000; i++) validator.check(sample); }));
+  (micro['filter, 3 conditions (prefix, header, key), per record'] ??= []).push(nsPerCall(1_000_000, () => { for (let i = 0; i < 1000; i++) filterBatch(stored, matches); }));
+}
+
+console.log(`core (Gateway) on the memory stores, in process; ${RECORDS} records of ${value.length} B JSON per run, ${ROUNDS} rounds alternating, median`);
 console.log('| path | records/s (median) | all rounds |');
 console.log('|---|---:|---|');
 for (const [label, values] of Object.entries(rates)) console.log(`| ${label} | ${Math.round(median(values))} | ${values.map((v) => Math.round(v)).join(', ')} |`);
-client.close();
-gateway.child.kill('SIGTERM');
-await gateway.exited;
+console.log('\n| feature alone | ns per record (median) |');
+console.log('|---|---:|');
+for (const [label, values] of Object.entries(micro)) console.log(`| ${label} | ${median(values).toFixed(0)} |`);
+await gateway.close();
