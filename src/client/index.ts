@@ -20,6 +20,7 @@ export type {
   PublishRecord,
   PublishResult,
   ReconnectOptions,
+  RecordFilter,
   SubscribeOptions,
   SubscriptionEvent,
 } from './types.ts';

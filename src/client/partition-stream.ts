@@ -9,12 +9,18 @@ import type { ReceiveReplyMessage } from './wire.ts';
 /** Why a partition stream stopped receiving. */
 export type EndReason = 'revoked' | 'disconnected' | 'closed' | 'abandoned' | 'failed';
 
+/** Records up to `offset` were filtered out by the gateway (ReceiveReply.skipped). */
+interface SkipMark {
+  offset: bigint;
+  skipped: true;
+}
+
 /** What the subscription does around each record (the ack mode lives there). */
 export interface PartitionHooks {
   /** Runs before `record` is handed over; a rejection ends the stream without handing it over. */
-  beforeHandover(stream: PartitionStream, record: ConsumedRecord): Promise<void>;
+  beforeHandover(stream: PartitionStream, record: Pick<ConsumedRecord, 'offset'>): Promise<void>;
   /** The consumer finished `record`. */
-  processed(stream: PartitionStream, record: ConsumedRecord): void;
+  processed(stream: PartitionStream, record: Pick<ConsumedRecord, 'offset'>): void;
   /** The wire ended (revocation, disconnect, close, failure). */
   wireEnded(stream: PartitionStream, reason: EndReason): void;
   /** The consumer is done with the stream: it saw the end, or left the loop. */
@@ -68,7 +74,8 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
   /** Resolves with the reason once the wire has ended. */
   readonly ended: Promise<EndReason>;
 
-  private readonly queue: ConsumedRecord[] = [];
+  /** Records, and skip markers of a filtered subscription (acked in turn, never handed over). */
+  private readonly queue: Array<ConsumedRecord | SkipMark> = [];
   private readonly bufferSize: number;
   private readonly hooks: PartitionHooks;
   private held: ConsumedRecord | undefined;
@@ -219,21 +226,27 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
 
   private async next(): Promise<IteratorResult<ConsumedRecord>> {
     this.markDone();
-    while (this.queue.length === 0) {
-      if (this.endReason !== undefined) return this.finish();
-      await new Promise<void>((resolve) => (this.wake = resolve));
-    }
-    const record = this.queue.shift()!;
-    this.resumeIfLow();
-    try {
-      await this.hooks.beforeHandover(this, record);
-    } catch (err) {
-      const error = toClientError(err, 'Ack');
-      this.stop('failed');
-      this.settle();
-      if (error.unavailable) return { value: undefined, done: true };
-      throw error;
-    }
+    let record: ConsumedRecord | SkipMark;
+    do {
+      while (this.queue.length === 0) {
+        if (this.endReason !== undefined) return this.finish();
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+      record = this.queue.shift()!;
+      this.resumeIfLow();
+      try {
+        await this.hooks.beforeHandover(this, record);
+      } catch (err) {
+        const error = toClientError(err, 'Ack');
+        this.stop('failed');
+        this.settle();
+        if (error.unavailable) return { value: undefined, done: true };
+        throw error;
+      }
+      // Everything before a skip marker is processed by now (records are handed
+      // over one at a time): acking it moves the position past the filtered records.
+      if ('skipped' in record) this.hooks.processed(this, record);
+    } while ('skipped' in record);
     this.held = record;
     this.lastHandedOver = record.offset;
     this.stats.delivered++;
@@ -258,9 +271,9 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
 
   private onData(reply: ReceiveReplyMessage): void {
     if (this.endReason !== undefined) return;
-    let record: ConsumedRecord;
+    let record: ConsumedRecord | SkipMark;
     try {
-      record = toConsumedRecord(this.topic, this.partition, reply);
+      record = reply.skipped ? { offset: BigInt(reply.skipped.offset), skipped: true } : toConsumedRecord(this.topic, this.partition, reply);
     } catch (err) {
       this.failure = toClientError(err, 'Receive');
       this.stop('failed');

@@ -4,8 +4,8 @@ import { AckBatcher } from './acks.ts';
 import { backoffDelay, DEFAULT_RECONNECT, type ResolvedReconnect } from './backoff.ts';
 import { SluiceClientError } from './errors.ts';
 import { PartitionStream, type EndReason, type PartitionHooks } from './partition-stream.ts';
-import type { AckMode, AckReason, ConsumedRecord, SubscribeOptions, SubscriptionEvent } from './types.ts';
-import type { AssignmentMessage, LiiklusStub, SubscribeReplyMessage } from './wire.ts';
+import type { AckMode, AckReason, ConsumedRecord, RecordFilter, SubscribeOptions, SubscriptionEvent } from './types.ts';
+import type { AssignmentMessage, LiiklusStub, RecordFilterMessage, SubscribeReplyMessage } from './wire.ts';
 
 export const DEFAULT_ACK_EVERY = { records: 1000, ms: 5000 };
 const DEFAULT_BUFFER_SIZE = 32;
@@ -209,6 +209,7 @@ export class Subscription implements AsyncIterable<PartitionStream> {
       group: this.group,
       groupVersion: this.groupVersion,
       autoOffsetReset: this.options.from === 'latest' ? ('LATEST' as const) : ('EARLIEST' as const),
+      ...(this.options.filter ? { filter: toFilterMessage(this.options.filter) } : {}),
     };
     const call = this.transport.stub.Subscribe(request);
     this.call = call;
@@ -269,7 +270,7 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     if (this.state === 'running') this.connect();
   }
 
-  private async beforeHandover(stream: PartitionStream, record: ConsumedRecord): Promise<void> {
+  private async beforeHandover(stream: PartitionStream, record: Pick<ConsumedRecord, 'offset'>): Promise<void> {
     if (this.ackMode !== 'before') return;
     const ahead = this.ackedAhead.get(stream);
     if (ahead !== undefined && record.offset <= ahead) return;
@@ -330,4 +331,14 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     this.wake = undefined;
     wake?.();
   }
+}
+
+function toFilterMessage(filter: RecordFilter): RecordFilterMessage {
+  const bytes = (value: string | Uint8Array) => (typeof value === 'string' ? Buffer.from(value) : value);
+  return {
+    eventType: filter.eventType ?? '',
+    eventTypePrefix: filter.eventTypePrefix ?? '',
+    headers: Object.fromEntries(Object.entries(filter.headers ?? {}).map(([name, value]) => [name, bytes(value)])),
+    keyPrefix: filter.keyPrefix === undefined ? Buffer.alloc(0) : bytes(filter.keyPrefix),
+  };
 }

@@ -98,6 +98,11 @@ export interface SubscribeOptions {
   /** Where a partition without a stored position starts. Default 'earliest'. */
   from?: 'earliest' | 'latest';
   /**
+   * Receive only matching records (a Sluice gateway extension; docs/filters.md).
+   * Records filtered out are acked past for you, in order with the others.
+   */
+  filter?: RecordFilter;
+  /**
    * 'after' (default, at-least-once): a record is acked once processed.
    * 'before' (at-most-once): a record is acked before it is handed over.
    */
@@ -130,3 +135,15 @@ export type SubscriptionEvent =
   /** A partition's Receive ended with UNAVAILABLE or CANCELLED while the Subscribe lives: it is opened again in retryInMs. */
   | { type: 'receive-interrupted'; partition: number; sessionId: string; error: SluiceClientError; attempt: number; retryInMs: number }
   | { type: 'closed' };
+
+/** Conditions a record must all meet to be delivered (docs/filters.md). */
+export interface RecordFilter {
+  /** CloudEvents `type` equals. */
+  eventType?: string;
+  /** CloudEvents `type` starts with. */
+  eventTypePrefix?: string;
+  /** Each header equals (strings as UTF-8). */
+  headers?: Record<string, string | Uint8Array>;
+  /** The key starts with (a string as UTF-8). */
+  keyPrefix?: string | Uint8Array;
+}

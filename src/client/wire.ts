@@ -34,6 +34,7 @@ export interface SubscribeRequestMessage {
   group: string;
   groupVersion: number;
   autoOffsetReset: 'EARLIEST' | 'LATEST';
+  filter?: RecordFilterMessage;
 }
 
 export interface SubscribeReplyMessage {
@@ -73,9 +74,18 @@ export interface EventRecordMessage {
 }
 
 export interface ReceiveReplyMessage {
-  reply?: 'record' | 'liiklusEventRecord';
+  reply?: 'record' | 'liiklusEventRecord' | 'skipped';
   record?: RecordMessage | null;
   liiklusEventRecord?: EventRecordMessage | null;
+  /** Filtered subscriptions: records up to this offset were filtered out. */
+  skipped?: { offset: string } | null;
+}
+
+export interface RecordFilterMessage {
+  eventType: string;
+  eventTypePrefix: string;
+  headers: Record<string, Uint8Array>;
+  keyPrefix: Uint8Array;
 }
 
 export interface OffsetsReplyMessage {

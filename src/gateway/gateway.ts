@@ -15,6 +15,7 @@ import {
   type StoredRecord,
 } from '../contracts/index.ts';
 import { ActivityLog } from './activity.ts';
+import { compileRecordFilter, filterBatch } from '../filtering/index.ts';
 import { resolveGroupId } from './group-id.ts';
 import { InFlight } from './in-flight.ts';
 import { linkSignals } from '../contracts/linked-signal.ts';
@@ -154,7 +155,8 @@ export class Gateway {
           partitions,
         ),
     });
-    const session = new Session(randomUUID(), topic, group, subscription, command.owner);
+    const matches = command.filter === undefined ? undefined : compileRecordFilter(command.filter);
+    const session = new Session(randomUUID(), topic, group, subscription, command.owner, matches);
     this.sessions.add(session);
     this.logger.debug({ sessionId: session.id, topic, group }, 'subscribed');
 
@@ -220,11 +222,16 @@ export class Gateway {
       );
       for await (const batch of source.batches(stop.signal)) {
         stream.pulled += batch.length;
-        const records = skipKnown(batch, command.lastKnownOffset);
-        if (records.length === 0) continue;
+        const fresh = skipKnown(batch, command.lastKnownOffset);
+        // Filtered: one marker covers every record skipped at the end of a
+        // batch (the consumer acks it and the lag reaches 0) without a
+        // message per skipped record.
+        const { records, skippedThrough } =
+          session.matches === undefined ? { records: fresh, skippedThrough: undefined } : filterBatch(fresh, session.matches);
+        if (records.length === 0 && skippedThrough === undefined) continue;
         stream.delivered += records.length;
         stream.inHand = true;
-        yield { records, replayThrough };
+        yield skippedThrough === undefined ? { records, replayThrough } : { records, replayThrough, skippedThrough };
         stream.inHand = false;
       }
       if (this.stopping.signal.aborted) throw new UnavailableError('gateway is shutting down; receive again');

@@ -1,4 +1,5 @@
 import type { GroupId, PartitionSource, Subscription } from '../contracts/index.ts';
+import type { RecordPredicate } from '../filtering/index.ts';
 
 /**
  * One Subscribe stream: a member of a consumer group, the partitions it holds
@@ -16,6 +17,8 @@ export class Session {
     readonly subscription: Subscription,
     /** The principal that opened it (undefined without authentication). */
     readonly owner?: string,
+    /** The subscription's filter; undefined: every record is delivered. */
+    readonly matches?: RecordPredicate,
   ) {}
 
   /** Records the member's whole assignment; returns the sources that are new to it. */

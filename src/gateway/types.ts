@@ -1,3 +1,4 @@
+import type { RecordFilterSpec } from '../filtering/index.ts';
 import type { AutoOffsetReset, CloudEvent, StoredRecord } from '../contracts/index.ts';
 
 export interface PublishCommand {
@@ -15,6 +16,8 @@ export interface SubscribeCommand {
   autoOffsetReset: AutoOffsetReset;
   /** The authenticated principal that opens the session; only it may receive from or ack through it. */
   owner?: string | undefined;
+  /** Deliver only matching records (Sluice extension); undefined or empty: all. */
+  filter?: RecordFilterSpec | undefined;
 }
 
 export interface AssignmentEvent {
@@ -38,6 +41,12 @@ export interface DeliveredBatch {
    * rather than a flag copied onto every record.
    */
   replayThrough: bigint;
+  /**
+   * Set for a filtered subscription when the batch ends with records that did
+   * not match: every record after the last one in `records`, up to and
+   * including this offset, was filtered out, so the consumer may ack it.
+   */
+  skippedThrough?: bigint;
 }
 
 /** Either names a live session (assignment form) or the group itself (stateless form). */

@@ -25,6 +25,8 @@ const tag = (field: number, wire: number) => (field << 3) | wire;
 // Field tags, precomputed (names follow proto/LiiklusService.proto).
 const REPLY_RECORD = tag(1, WIRE_LEN);
 const REPLY_EVENT_RECORD = tag(2, WIRE_LEN);
+const REPLY_SKIPPED = tag(1000, WIRE_LEN);
+const SKIPPED_OFFSET = tag(1, WIRE_VARINT);
 const RECORD_OFFSET = tag(1, WIRE_VARINT);
 const RECORD_KEY = tag(2, WIRE_LEN);
 const RECORD_VALUE = tag(3, WIRE_LEN);
@@ -290,6 +292,28 @@ export function encodeReceiveBatchReply(
     w.varint(sizes[i]!);
     writeReply(w, asSent(records[i]!, format), format, isReplay(records[i]!));
   }
+  return w.buf;
+}
+
+/** A ReceiveReply carrying only the `skipped` marker (filtered subscriptions). */
+export function encodeSkippedReply(offset: bigint): Buffer {
+  const value = varint64(offset);
+  const inner = offset === 0n ? 0 : varintSize(SKIPPED_OFFSET) + varint64Size(value);
+  const w = new Writer(Buffer.allocUnsafe(lenField(REPLY_SKIPPED, inner)));
+  w.varint(REPLY_SKIPPED);
+  w.varint(inner);
+  if (inner > 0) {
+    w.varint(SKIPPED_OFFSET);
+    w.varint64(value);
+  }
+  return w.buf;
+}
+
+/** A ReceiveBatchReply whose one reply is the `skipped` marker. */
+export function encodeSkippedBatchReply(offset: bigint): Buffer {
+  const reply = encodeSkippedReply(offset);
+  const w = new Writer(Buffer.allocUnsafe(lenField(BATCH_REPLIES, reply.length)));
+  w.bytes(BATCH_REPLIES, reply);
   return w.buf;
 }
 

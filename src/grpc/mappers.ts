@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type AutoOffsetReset, type CloudEvent } from '../contracts/index.ts';
+import type { RecordFilterSpec } from '../filtering/index.ts';
 import type { AckCommand, OffsetsQuery, PublishCommand, ReceiveCommand, SubscribeCommand } from '../gateway/index.ts';
 import type {
   AckRequest,
@@ -6,6 +7,7 @@ import type {
   LiiklusEventMessage,
   OffsetsReply,
   PublishRequest,
+  RecordFilterMessage,
   ReceiveRequest,
   SubscribeRequest,
 } from './messages.ts';
@@ -69,6 +71,18 @@ export function toSubscribeCommand(request: SubscribeRequest): SubscribeCommand 
     group: request.group,
     groupVersion: request.groupVersion,
     autoOffsetReset: toAutoOffsetReset(request.autoOffsetReset),
+    filter: request.filter ? toRecordFilter(request.filter) : undefined,
+  };
+}
+
+function toRecordFilter(message: RecordFilterMessage): RecordFilterSpec {
+  const headers = new Map(Object.entries(message.headers ?? {}));
+  for (const name of headers.keys()) if (name === '') throw new InvalidArgumentError('filter.headers', 'a header name must not be empty');
+  return {
+    eventType: message.eventType || undefined,
+    eventTypePrefix: message.eventTypePrefix || undefined,
+    headers,
+    keyPrefix: message.keyPrefix.length > 0 ? message.keyPrefix : undefined,
   };
 }
 

@@ -36,6 +36,14 @@ export interface SubscribeRequest {
   group: string;
   groupVersion: number;
   autoOffsetReset: AutoOffsetResetName | number;
+  filter: RecordFilterMessage | null;
+}
+
+export interface RecordFilterMessage {
+  eventType: string;
+  eventTypePrefix: string;
+  headers: Record<string, Uint8Array>;
+  keyPrefix: Uint8Array;
 }
 
 export interface AssignmentMessage {
@@ -88,7 +96,7 @@ export interface LiiklusEventRecordMessage {
   replay: boolean;
 }
 
-export type ReceiveReply = { record: RecordMessage } | { liiklusEventRecord: LiiklusEventRecordMessage };
+export type ReceiveReply = { record: RecordMessage } | { liiklusEventRecord: LiiklusEventRecordMessage } | { skipped: { offset: string } };
 
 export interface GetOffsetsRequest {
   topic: string;

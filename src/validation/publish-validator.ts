@@ -40,7 +40,7 @@ export class PublishValidator {
       let schema = compiled.get(rule.path);
       if (schema === undefined) {
         try {
-          schema = { validate: ajv.compile(rule.schema), file: rule.path };
+          schema = { validate: ajv.compile(rule.schema), file: rule.name };
         } catch (err) {
           throw new ConfigError('VALIDATION_SCHEMAS_FILE', `schemas[${index}].schema: ${rule.path}: ${(err as Error).message}`);
         }

@@ -26,6 +26,8 @@ export interface SchemaRule {
   eventType: string | undefined;
   /** Absolute path of the schema file. */
   path: string;
+  /** The schema file as the schemas file names it (shown to clients rather than a server path). */
+  name: string;
   /** The parsed schema. */
   schema: object;
 }
@@ -43,7 +45,7 @@ export function readSchemaRules(path: string): SchemaRule[] {
     if (typeof schema !== 'object' || schema === null) {
       throw new ConfigError('VALIDATION_SCHEMAS_FILE', `schemas[${index}].schema: ${schemaPath} does not hold a JSON Schema object`);
     }
-    return { topic: rule.topic, eventType: rule.eventType, path: schemaPath, schema };
+    return { topic: rule.topic, eventType: rule.eventType, path: schemaPath, name: rule.schema, schema };
   });
 }
 

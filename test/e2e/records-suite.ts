@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReceiveReplyMessage } from '../support/client.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { failure } from '../support/grpc-errors.ts';
 import { uniqueName } from '../support/records.ts';
@@ -89,6 +90,102 @@ export function describeRecordFeatures(label: string, env: () => Record<string, 
           if (err !== null) await new Promise((resolve) => setTimeout(resolve, 100));
         }
         expect(err).toBeNull();
+      });
+    });
+
+    describe('filters on receive', () => {
+      // An event received in format BINARY is its CloudEvents JSON document (Liiklus's structured mode).
+      const payload = (value: Buffer): string => {
+        const text = value.toString();
+        if (!text.startsWith('{"specversion"')) return text;
+        return String((JSON.parse(text) as { data: unknown }).data);
+      };
+      const offsetOf = (reply: ReceiveReplyMessage) => BigInt((reply.record ?? reply.skipped)!.offset);
+
+      /**
+       * Subscribes with `filter`, reads every partition until the gateway has
+       * gone past the partition's end (a record or a skip marker at the end
+       * offset), acking what it reads the way a client does, and returns the
+       * values received and every reply.
+       */
+      async function receiveAll(topic: string, group: string, filter: object) {
+        const client = gateway.client;
+        const ends = await endOffsets(topic);
+        const subscription = client.subscribe({ topic, group, filter });
+        const assignments = await subscription.until((a) => new Set(a.map((x) => x.partition)).size === 4);
+        const replies: ReceiveReplyMessage[] = [];
+        for (const [partition, end] of Object.entries(ends)) {
+          const assignment = assignments.filter((a) => a.partition === Number(partition)).at(-1)!;
+          const stream = client.receive({ assignment });
+          const read = await stream.until((all) => all.length > 0 && offsetOf(all.at(-1)!) >= BigInt(end));
+          for (const reply of read) await client.ack({ topic, group, partition: Number(partition), offset: offsetOf(reply).toString() });
+          replies.push(...read);
+          stream.cancel();
+        }
+        subscription.cancel();
+        return { replies, values: replies.flatMap((r) => (r.record ? [payload(r.record.value)] : [])).sort(), ends };
+      }
+
+      async function expectLagZero(topic: string, group: string, ends: Record<string, string>) {
+        const acked = (await gateway.client.getOffsets({ topic, group })).offsets;
+        expect(acked).toEqual(ends);
+      }
+
+      it('delivers exactly the records matching every condition (event type prefix AND header), and the lag reaches 0', async () => {
+        const client = gateway.client;
+        const topic = uniqueName('filtered');
+        const expected: string[] = [];
+        for (let i = 0; i < 40; i++) {
+          const type = ['order.created', 'order.paid', 'invoice.sent'][i % 3]!;
+          const region = i % 4 < 2 ? 'eu' : 'us';
+          const data = `${i}-${type}-${region}`;
+          await client.publish({
+            topic,
+            key: buf(`k${i % 5}`),
+            headers: { region: buf(region) },
+            liiklusEvent: { id: `e${i}`, type, source: '/test', dataContentType: 'text/plain', data: buf(data) },
+          });
+          if (type.startsWith('order.') && region === 'eu') expected.push(data);
+        }
+        // Raw records (not events) never match an event type condition.
+        await client.publish({ topic, key: buf('k1'), headers: { region: buf('eu') }, value: buf('raw') });
+        const group = uniqueName('g');
+        const { values, replies, ends } = await receiveAll(topic, group, { eventTypePrefix: 'order.', headers: { region: buf('eu') } });
+        expect(values).toEqual(expected.sort());
+        expect(replies.some((r) => r.reply === 'skipped')).toBe(true);
+        // Far fewer markers than records skipped: at most one per batch pulled.
+        expect(replies.filter((r) => r.reply === 'skipped').length).toBeLessThan(41 - expected.length);
+        await expectLagZero(topic, group, ends);
+      });
+
+      it('moves the position past records when none match (markers only), by event type and by key prefix', async () => {
+        const client = gateway.client;
+        const topic = uniqueName('nomatch');
+        for (let i = 0; i < 20; i++) await client.publish({ topic, key: buf(`user-${i}`), liiklusEvent: { id: `e${i}`, type: 'a.b', source: '/t', data: buf(String(i)) } });
+        const none = uniqueName('g');
+        const nothing = await receiveAll(topic, none, { eventType: 'a.bc' });
+        expect(nothing.values).toEqual([]);
+        expect(nothing.replies.every((r) => r.reply === 'skipped')).toBe(true);
+        await expectLagZero(topic, none, nothing.ends);
+
+        const byKey = uniqueName('g');
+        const some = await receiveAll(topic, byKey, { keyPrefix: buf('user-1'), eventType: 'a.b' });
+        expect(some.values).toEqual(['1', '10', '11', '12', '13', '14', '15', '16', '17', '18', '19'].sort());
+        await expectLagZero(topic, byKey, some.ends);
+      });
+
+      it('sends no markers to a subscription without a filter, and refuses a header condition without a name', async () => {
+        const client = gateway.client;
+        const topic = uniqueName('plain');
+        const sent = await client.publish({ topic, key: buf('k'), value: buf('v') });
+        const group = uniqueName('g');
+        const all = await receiveAll(topic, group, {});
+        expect(all.replies.map((r) => r.reply)).toEqual(['record']);
+        expect(all.ends).toEqual({ [String(sent.partition)]: sent.offset });
+        const refused = client.subscribe({ topic, group: uniqueName('g'), filter: { headers: { '': buf('x') } } });
+        const refusal = await refused.status;
+        expect(refusal.code).toBe(status.INVALID_ARGUMENT);
+        expect(refusal.details).toMatch(/^filter\.headers: /);
       });
     });
   });

@@ -31,9 +31,11 @@ export interface WireEventRecord {
 }
 
 export interface ReceiveReplyMessage {
-  reply: 'record' | 'liiklusEventRecord';
+  reply: 'record' | 'liiklusEventRecord' | 'skipped';
   record?: WireRecord;
   liiklusEventRecord?: WireEventRecord;
+  /** Filtered subscriptions only: records up to this offset were filtered out. */
+  skipped?: { offset: string };
 }
 
 type Unary = (request: object, callback: (err: grpc.ServiceError | null, reply: unknown) => void) => void;
@@ -198,6 +200,16 @@ export class ReceiveStream {
       async (why) => `stream ${why} after ${this.replies.length} of ${count} replies` + (why === 'ended' ? `: ${JSON.stringify(await this.status)}` : ''),
     );
     return this.replies.slice(0, count);
+  }
+
+  /** Waits until `done(replies)` holds. */
+  async until(done: (replies: ReceiveReplyMessage[]) => boolean, timeoutMs = 25_000): Promise<ReceiveReplyMessage[]> {
+    await this.waiters.until(
+      () => done(this.replies),
+      timeoutMs,
+      async (why) => `stream ${why} after ${this.replies.length} replies` + (why === 'ended' ? `: ${JSON.stringify(await this.status)}` : ''),
+    );
+    return this.replies;
   }
 
   cancel(): void {

@@ -6,8 +6,8 @@ import { bytes, envelope } from '../support/records.ts';
 const order = { type: 'object', required: ['id', 'amount'], properties: { id: { type: 'string' }, amount: { type: 'number', minimum: 0 } } };
 const created = { type: 'object', required: ['orderId'], properties: { orderId: { type: 'string' } } };
 const rules: SchemaRule[] = [
-  { topic: 'orders', eventType: undefined, path: '/schemas/order.json', schema: order },
-  { topic: 'events.*', eventType: 'order.created', path: '/schemas/created.json', schema: created },
+  { topic: 'orders', eventType: undefined, path: '/schemas/order.json', name: 'order.json', schema: order },
+  { topic: 'events.*', eventType: 'order.created', path: '/schemas/created.json', name: 'created.json', schema: created },
 ];
 
 function event(topic: string, type: string, data: string): Envelope {
@@ -38,7 +38,7 @@ describe('PublishValidator', () => {
     const err = refusal(() => validator.check(envelope('orders', '{"id":"a","amount":-1}'), 'records[2].'));
     expect(err.field).toBe('records[2].value');
     expect(err.message).toContain('at /amount');
-    expect(err.message).toContain('rule "minimum" at #/properties/amount/minimum');
+    expect(err.message).toContain('rule "minimum" at #/properties/amount/minimum in order.json');
     expect(err.message).toContain('must be >= 0');
   });
 
@@ -54,6 +54,6 @@ describe('PublishValidator', () => {
   });
 
   it('refuses a schema Ajv cannot compile at load, naming the entry', () => {
-    expect(() => new PublishValidator([{ topic: 't', eventType: undefined, path: '/bad.json', schema: { type: 'object', properties: 3 } }])).toThrow(/schemas\[0\]\.schema: \/bad\.json/);
+    expect(() => new PublishValidator([{ topic: 't', eventType: undefined, path: '/bad.json', name: 'bad.json', schema: { type: 'object', properties: 3 } }])).toThrow(/schemas\[0\]\.schema: \/bad\.json/);
   });
 });

@@ -1,7 +1,14 @@
 import { status, type ServerWritableStream } from '@grpc/grpc-js';
 import { InvalidArgumentError, SluiceError, UnavailableError, type StoredRecord } from '../../contracts/index.ts';
 import type { DeliveredBatch } from '../../gateway/index.ts';
-import { batchEntrySize, encodeReceiveBatchReply, encodeReceiveReply, receiveReplySize } from '../encoding.ts';
+import {
+  batchEntrySize,
+  encodeReceiveBatchReply,
+  encodeReceiveReply,
+  encodeSkippedBatchReply,
+  encodeSkippedReply,
+  receiveReplySize,
+} from '../encoding.ts';
 import { toContentFormat, toReceiveCommand } from '../mappers.ts';
 import type { ReceiveBatchRequest, ReceiveRequest } from '../messages.ts';
 import { drained } from '../stream-writer.ts';
@@ -64,7 +71,7 @@ export function receiveHandler(context: HandlerContext) {
       }
       return waits;
     };
-    return { request, send };
+    return { request, send, marker: encodeSkippedReply };
   });
 }
 
@@ -122,7 +129,7 @@ export function receiveBatchHandler(context: HandlerContext, limits: BatchLimits
       await flush(from, records.length, sizes);
       return waits;
     };
-    return { request, send };
+    return { request, send, marker: encodeSkippedBatchReply };
   });
 }
 
@@ -130,7 +137,7 @@ export function receiveBatchHandler(context: HandlerContext, limits: BatchLimits
 function streamHandler<Req>(
   context: HandlerContext,
   rpc: string,
-  prepare: (request: Req) => { request: ReceiveRequest; send: Send },
+  prepare: (request: Req) => { request: ReceiveRequest; send: Send; marker: (skippedThrough: bigint) => Buffer },
 ) {
   return async (call: ServerWritableStream<Req, Buffer>): Promise<void> => {
     const cancelled = new AbortController();
@@ -141,13 +148,19 @@ function streamHandler<Req>(
     const stop = link.signal;
     const out = call as unknown as ServerWritableStream<unknown, Buffer>;
     try {
-      const { request, send } = prepare(call.request);
+      const { request, send, marker } = prepare(call.request);
       const batches = context.gateway.receive(toReceiveCommand(request), stop, () => ended.abort());
       const { backpressureWaits } = context.metrics;
       for await (const batch of batches) {
         const waits = await send(out, batch, stop);
         if (waits > 0) backpressureWaits.inc(waits);
         if (stop.aborted) break;
+        // Filtered subscriptions: the records after the last one sent were filtered out; the client may ack this offset.
+        if (batch.skippedThrough !== undefined && !out.write(marker(batch.skippedThrough))) {
+          backpressureWaits.inc();
+          await drained(out, stop);
+          if (stop.aborted) break;
+        }
       }
       if (cancelled.signal.aborted) {
         countCall(context, rpc, status.CANCELLED);

@@ -1,0 +1,1 @@
+export { compileRecordFilter, filterBatch, type FilteredBatch, type RecordFilterSpec, type RecordPredicate } from './record-filter.ts';
