@@ -16,6 +16,7 @@ const benches: Array<{ file: string; env?: Record<string, string>; label: string
   { file: 'stalled-memory.ts', label: 'stalled client memory' },
   { file: 'auth.ts', label: 'cost of authentication and authorization' },
   { file: 'metrics-cost.ts', env: { BENCH_ROUNDS: '3' }, label: 'metrics on vs off, Receive' },
+  { file: 'records-features.ts', label: 'cost of a schema on publish and a filter on receive' },
 ];
 
 let failed = 0;
