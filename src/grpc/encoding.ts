@@ -146,8 +146,10 @@ function headersSize(headers: ReadonlyMap<string, Uint8Array>): number {
   return size;
 }
 
-const entrySize = (nameBytes: number, valueBytes: number) =>
-  (nameBytes > 0 ? lenField(ENTRY_KEY, nameBytes) : 0) + (valueBytes > 0 ? lenField(ENTRY_VALUE, valueBytes) : 0);
+// Map entries carry both fields even when empty, as protoc and protobufjs
+// write them: protobufjs decodes a missing bytes value as [] instead of an
+// empty Buffer (seen with a null Kafka header value, which arrives empty).
+const entrySize = (nameBytes: number, valueBytes: number) => lenField(ENTRY_KEY, nameBytes) + lenField(ENTRY_VALUE, valueBytes);
 
 function eventSize(event: NonNullable<StoredRecord['event']>): number {
   let size = 0;
@@ -238,8 +240,8 @@ function writeReply(w: Writer, record: StoredRecord, format: ContentFormat, repl
       const nameBytes = strLen(name);
       w.varint(RECORD_HEADERS);
       w.varint(entrySize(nameBytes, value.length));
-      if (nameBytes > 0) w.string(ENTRY_KEY, name, nameBytes);
-      if (value.length > 0) w.bytes(ENTRY_VALUE, value);
+      w.string(ENTRY_KEY, name, nameBytes);
+      w.bytes(ENTRY_VALUE, value);
     }
   }
 }
@@ -259,8 +261,8 @@ function writeEvent(w: Writer, event: NonNullable<StoredRecord['event']>): void 
     const valueBytes = strLen(value);
     w.varint(EVENT_EXTENSIONS);
     w.varint(entrySize(nameBytes, valueBytes));
-    if (nameBytes > 0) w.string(ENTRY_KEY, name, nameBytes);
-    if (valueBytes > 0) w.string(ENTRY_VALUE, value, valueBytes);
+    w.string(ENTRY_KEY, name, nameBytes);
+    w.string(ENTRY_VALUE, value, valueBytes);
   }
 }
 
