@@ -5,7 +5,7 @@ import { startKafkaBroker, type KafkaBrokerHandle } from '../support/kafka.ts';
 import { uniqueName } from '../support/records.ts';
 import { startRedisServer, type RedisServerHandle } from '../support/redis.ts';
 import { expectGuarantees } from './expect.ts';
-import { gatewayEnv, GatewayNode } from './support/cluster.ts';
+import { gatewayEnv, GatewayPool } from './support/cluster.ts';
 import type { Delivery } from './support/consumer.ts';
 import { laneKey, PARTITIONS } from './support/producer.ts';
 import { connect, unary } from './support/rpc.ts';
@@ -22,13 +22,9 @@ const JAVA_PARTITIONS = [0, 1];
 describe('fault suite: record shapes and retention (Kafka + Redis)', () => {
   let broker: KafkaBrokerHandle;
   let redis: RedisServerHandle;
-  let gateways: GatewayNode[] = [];
-  const logs = () => gateways.map((g) => g.output()).join('\n');
-  const gateway = async (extra: Record<string, string> = {}) => {
-    const node = await GatewayNode.start(gatewayEnv(broker.bootstrap, redis.url, extra));
-    gateways.push(node);
-    return node;
-  };
+  const pool = new GatewayPool(() => gatewayEnv(broker.bootstrap, redis.url));
+  const logs = pool.logs;
+  const gateway = (extra: Record<string, string> = {}) => pool.start(extra);
 
   beforeAll(async () => {
     [broker, redis] = await Promise.all([
@@ -36,10 +32,7 @@ describe('fault suite: record shapes and retention (Kafka + Redis)', () => {
       startRedisServer({ persistence: true }),
     ]);
   }, 180_000);
-  afterEach(async () => {
-    await Promise.all(gateways.map((g) => g.stop()));
-    gateways = [];
-  });
+  afterEach(() => pool.stopAll());
   afterAll(async () => {
     await Promise.all([broker?.destroy(), redis?.destroy()]);
   });

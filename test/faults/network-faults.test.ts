@@ -4,7 +4,7 @@ import { startKafkaBroker, type KafkaBrokerHandle } from '../support/kafka.ts';
 import { uniqueName } from '../support/records.ts';
 import { startRedisServer, type RedisServerHandle } from '../support/redis.ts';
 import { expectGuarantees } from './expect.ts';
-import { gatewayEnv, GatewayNode } from './support/cluster.ts';
+import { gatewayEnv, GatewayPool } from './support/cluster.ts';
 import type { Delivery } from './support/consumer.ts';
 import { PARTITIONS } from './support/producer.ts';
 import { sleep } from './support/rpc.ts';
@@ -22,8 +22,8 @@ describe('fault suite: network cut and restored (Toxiproxy, Kafka + Redis)', () 
   let redis: RedisServerHandle;
   let kafkaLink: Proxy;
   let redisLink: Proxy;
-  let gateways: GatewayNode[] = [];
-  const logs = () => gateways.map((g) => g.output()).join('\n');
+  const pool = new GatewayPool(() => gatewayEnv(kafkaLink.listen, `redis://${redisLink.listen}`));
+  const logs = pool.logs;
   const cutFor = LONG ? 15_000 : 8_000;
 
   beforeAll(async () => {
@@ -37,20 +37,13 @@ describe('fault suite: network cut and restored (Toxiproxy, Kafka + Redis)', () 
     ]);
     redisLink = await toxiproxy.proxy('redis', `127.0.0.1:${redis.port}`);
   }, 180_000);
-  afterEach(async () => {
-    await Promise.all(gateways.map((g) => g.stop()));
-    gateways = [];
-  });
+  afterEach(() => pool.stopAll());
   afterAll(async () => {
     await Promise.all([broker?.destroy(), redis?.destroy()]);
     await toxiproxy?.stop();
   });
 
-  const gateway = async (extra: Record<string, string> = {}) => {
-    const node = await GatewayNode.start(gatewayEnv(kafkaLink.listen, `redis://${redisLink.listen}`, extra));
-    gateways.push(node);
-    return node;
-  };
+  const gateway = (extra: Record<string, string> = {}) => pool.start(extra);
 
   for (let round = 1; round <= SCALE.rounds; round++) {
     const suffix = SCALE.rounds > 1 ? ` (round ${round})` : '';

@@ -3,7 +3,7 @@ import { startKafkaBroker, type KafkaBrokerHandle } from '../support/kafka.ts';
 import { uniqueName } from '../support/records.ts';
 import { startRedisServer, type RedisServerHandle } from '../support/redis.ts';
 import { expectGuarantees } from './expect.ts';
-import { gatewayEnv, GatewayNode } from './support/cluster.ts';
+import { gatewayEnv, GatewayPool } from './support/cluster.ts';
 import { sleep } from './support/rpc.ts';
 import { SCALE, verify } from './support/verifier.ts';
 
@@ -15,22 +15,14 @@ import { SCALE, verify } from './support/verifier.ts';
 describe('fault suite: processes killed and restarted under load (Kafka + Redis)', () => {
   let broker: KafkaBrokerHandle;
   let redis: RedisServerHandle;
-  let gateways: GatewayNode[] = [];
-  const env = () => gatewayEnv(broker.bootstrap, redis.url);
-  const logs = () => gateways.map((g) => g.output()).join('\n');
-  const gateway = async (extra: Record<string, string> = {}) => {
-    const node = await GatewayNode.start({ ...env(), ...extra });
-    gateways.push(node);
-    return node;
-  };
+  const pool = new GatewayPool(() => gatewayEnv(broker.bootstrap, redis.url));
+  const logs = pool.logs;
+  const gateway = (extra: Record<string, string> = {}) => pool.start(extra);
 
   beforeAll(async () => {
     [broker, redis] = await Promise.all([startKafkaBroker(), startRedisServer({ persistence: true })]);
   }, 180_000);
-  afterEach(async () => {
-    await Promise.all(gateways.map((g) => g.stop()));
-    gateways = [];
-  });
+  afterEach(() => pool.stopAll());
   afterAll(async () => {
     await Promise.all([broker?.destroy(), redis?.destroy()]);
   });

@@ -84,3 +84,27 @@ export function gatewayEnv(bootstrap: string, redisUrl: string, extra: Record<st
     ...extra,
   };
 }
+
+/**
+ * The gateway processes of one test file: started with the file's stores,
+ * stopped after each test (call stopAll from afterEach), their output joined
+ * for failure messages.
+ */
+export class GatewayPool {
+  private nodes: GatewayNode[] = [];
+
+  constructor(private readonly env: () => Record<string, string>) {}
+
+  async start(extra: Record<string, string> = {}): Promise<GatewayNode> {
+    const node = await GatewayNode.start({ ...this.env(), ...extra });
+    this.nodes.push(node);
+    return node;
+  }
+
+  readonly logs = (): string => this.nodes.map((node) => node.output()).join('\n');
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.stop()));
+    this.nodes = [];
+  }
+}
