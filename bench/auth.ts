@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withToken } from '../test/support/auth.ts';
+import { countRecords } from './lib/sluice.ts';
 import { TestClient } from '../test/support/client.ts';
 import { spawnGateway, type GatewayProcess } from '../test/support/process.ts';
 import { AUDIENCE, jwks, signingKey, token } from '../test/support/security.ts';
@@ -107,16 +108,3 @@ for (const side of sides) {
 }
 rmSync(dir, { recursive: true, force: true });
 
-function countRecords(client: TestClient, assignment: { sessionId: string; partition: number }, count: number): Promise<void> {
-  const call = (client.raw.Receive as unknown as (r: object) => grpc.ClientReadableStream<unknown>).call(client.raw, { assignment });
-  return new Promise((resolve, reject) => {
-    let seen = 0;
-    call.on('data', () => {
-      if (++seen === count) {
-        call.cancel();
-        resolve();
-      }
-    });
-    call.on('error', (err: { code?: number }) => (err.code === grpc.status.CANCELLED ? undefined : reject(err)));
-  });
-}

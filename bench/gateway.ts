@@ -8,6 +8,7 @@
  *   npx tsx bench/gateway.ts            # memory stores
  *   POSITIONS_STORE=redis REDIS_URL=redis://127.0.0.1:6379 npx tsx bench/gateway.ts
  */
+import { countRecords } from './lib/sluice.ts';
 import { TestClient } from '../test/support/client.ts';
 import { spawnGateway } from '../test/support/process.ts';
 import { startRedisServer, type RedisServerHandle } from '../test/support/redis.ts';
@@ -64,7 +65,7 @@ const assignments = await subscription.until((a) => a.length === 8, 60_000);
 const target = (await client.publish({ topic: receiveTopic, key: Buffer.from('one'), value: VALUE })).partition;
 results.push(
   await timed('Receive (one partition stream)', RECEIVE, async () => {
-    await countRecords(assignments.find((a) => a.partition === target)!, RECEIVE);
+    await countRecords(client, assignments.find((a) => a.partition === target)!, RECEIVE);
   }),
 );
 subscription.cancel();
@@ -89,17 +90,3 @@ gateway.child.kill('SIGTERM');
 await gateway.exited;
 await redis?.destroy();
 
-/** Reads a partition until `count` records arrived, keeping none of them. */
-function countRecords(assignment: { sessionId: string; partition: number }, count: number): Promise<void> {
-  const call = (client.raw.Receive as unknown as (r: object) => import('@grpc/grpc-js').ClientReadableStream<unknown>).call(client.raw, { assignment });
-  return new Promise((resolve, reject) => {
-    let seen = 0;
-    call.on('data', () => {
-      if (++seen === count) {
-        call.cancel();
-        resolve();
-      }
-    });
-    call.on('error', (err: { code?: number }) => (err.code === 1 ? undefined : reject(err)));
-  });
-}

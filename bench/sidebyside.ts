@@ -32,14 +32,8 @@ const kafka = kafkaClient(brokers);
 const gateway = await spawnGateway({ RECORDS_STORE: 'kafka', KAFKA_BOOTSTRAP_SERVERS: brokers, POSITIONS_STORE: 'memory', LOG_LEVEL: 'info', KAFKA_TOPIC_PARTITIONS: '4' });
 const client = new TestClient(gateway.address);
 
-interface Scenario {
-  group: string;
-  name: string;
-  unit: string;
-  /** Higher is better (rates) or lower is better (latencies). */
-  better: 'higher' | 'lower';
-  sluiceLabel: string;
-  directLabel: string;
+/** A row of the report before its rounds are run. */
+interface Scenario extends Omit<Row, 'sluice' | 'direct'> {
   run(round: number): Promise<{ sluice: number; direct: number }>;
 }
 

@@ -4,6 +4,7 @@ export interface Row {
   group: string;
   name: string;
   unit: string;
+  /** Higher is better (rates) or lower is better (latencies). */
   better: 'higher' | 'lower';
   sluiceLabel: string;
   directLabel: string;

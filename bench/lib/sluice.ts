@@ -39,3 +39,18 @@ function latestPerPartition(assignments: Assignment[]): Assignment[] {
   for (const a of assignments) byPartition.set(a.partition, a);
   return [...byPartition.values()];
 }
+
+/** Reads a partition over Receive until `count` records arrived, keeping none of them. */
+export function countRecords(client: TestClient, assignment: Assignment, count: number): Promise<void> {
+  const call = (client.raw.Receive as unknown as (r: object) => grpc.ClientReadableStream<unknown>).call(client.raw, { assignment });
+  return new Promise((resolve, reject) => {
+    let seen = 0;
+    call.on('data', () => {
+      if (++seen === count) {
+        call.cancel();
+        resolve();
+      }
+    });
+    call.on('error', (err: { code?: number }) => (err.code === grpc.status.CANCELLED ? undefined : reject(err)));
+  });
+}
