@@ -1,6 +1,7 @@
-import { readFileSync, watch } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { debounceTime, filter, fromEvent, map, merge, Observable, share } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { fileReloads } from '../file-reloads.ts';
 import { z } from 'zod';
 import { ConfigError } from '../config.ts';
 import { Authenticator } from './authenticate.ts';
@@ -119,24 +120,10 @@ function buildPolicy(file: SecurityFile, baseDir: string): SecurityPolicy {
  * through `onError` and the running policy stays.
  */
 export function securityPolicyUpdates(path: string, onError: (err: unknown) => void): Observable<SecurityPolicy> {
-  const fileChanges = new Observable<void>((subscriber) => {
-    const watcher = watch(dirname(path), (_event, name) => {
-      if (name === null || name === basename(path) || name.startsWith('..')) subscriber.next();
-    });
-    watcher.on('error', (err) => onError(err));
-    return () => watcher.close();
+  return fileReloads({
+    directories: () => [dirname(path)],
+    concerns: (name) => name === basename(path),
+    load: () => loadSecurityPolicy(path),
+    onError,
   });
-  return merge(fromEvent(process, 'SIGHUP'), fileChanges).pipe(
-    debounceTime(100),
-    map(() => {
-      try {
-        return loadSecurityPolicy(path);
-      } catch (err) {
-        onError(err);
-        return undefined;
-      }
-    }),
-    filter((policy): policy is SecurityPolicy => policy !== undefined),
-    share(),
-  );
 }

@@ -1,6 +1,6 @@
-import { watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { debounceTime, filter, fromEvent, map, merge, Observable, share } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { fileReloads } from '../file-reloads.ts';
 import { PublishValidator } from './publish-validator.ts';
 import { readSchemaRules } from './schema-file.ts';
 
@@ -16,33 +16,18 @@ export function loadPublishValidator(path: string): PublishValidator {
  * reported through `onError` and the running validator stays.
  */
 export function schemaUpdates(path: string, onError: (err: unknown) => void): Observable<PublishValidator> {
-  const changes = new Observable<void>((subscriber) => {
-    const directories = new Set([dirname(path)]);
-    try {
-      for (const rule of readSchemaRules(path)) directories.add(dirname(rule.path));
-    } catch {
-      // The running validator was loaded from it; watching its own directory is enough until it is fixed.
-    }
-    const watchers = [...directories].map((directory) => {
-      const watcher = watch(directory, (_event, name) => {
-        if (name === null || name === basename(path) || name.endsWith('.json') || name.startsWith('..')) subscriber.next();
-      });
-      watcher.on('error', (err) => onError(err));
-      return watcher;
-    });
-    return () => watchers.forEach((watcher) => watcher.close());
-  });
-  return merge(fromEvent(process, 'SIGHUP'), changes).pipe(
-    debounceTime(100),
-    map(() => {
+  return fileReloads({
+    directories: () => {
+      const directories = [dirname(path)];
       try {
-        return loadPublishValidator(path);
-      } catch (err) {
-        onError(err);
-        return undefined;
+        for (const rule of readSchemaRules(path)) directories.push(dirname(rule.path));
+      } catch {
+        // The running validator was loaded from it; watching its own directory is enough until it is fixed.
       }
-    }),
-    filter((validator): validator is PublishValidator => validator !== undefined),
-    share(),
-  );
+      return directories;
+    },
+    concerns: (name) => name === basename(path) || name.endsWith('.json'),
+    load: () => loadPublishValidator(path),
+    onError,
+  });
 }
