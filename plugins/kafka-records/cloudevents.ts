@@ -1,5 +1,6 @@
-import type { IHeaders, KafkaMessage } from 'kafkajs';
+import type { IHeaders } from 'kafkajs';
 import type { CloudEvent, Envelope, StoredRecord } from '../../src/contracts/index.ts';
+import type { FetchedMessage } from './driver.ts';
 
 /**
  * CloudEvents Kafka protocol binding, binary content mode: the event's
@@ -46,7 +47,7 @@ const EMPTY = new Uint8Array(0);
 /** A header value as kafkajs decodes it: null when the producer wrote a null value (the Java producer can). */
 type HeaderValue = Buffer | string | null | undefined;
 
-function headerBytes(value: IHeaders[string] | null): Uint8Array | undefined {
+function headerBytes(value: NonNullable<FetchedMessage['headers']>[string]): Uint8Array | undefined {
   // A header name that occurs more than once: the last one counts (as Kafka's lastHeader).
   const last = (Array.isArray(value) ? value.at(-1) : value) as HeaderValue;
   if (last === undefined) return undefined;
@@ -60,7 +61,7 @@ function headerBytes(value: IHeaders[string] | null): Uint8Array | undefined {
  * mode CloudEvent) also gets `event`; its `ce_*` and `content-type` headers
  * then live in `event` and are left out of `headers`.
  */
-export function fromKafkaMessage(topic: string, partition: number, message: KafkaMessage): StoredRecord {
+export function fromKafkaMessage(topic: string, partition: number, message: FetchedMessage): StoredRecord {
   const all = new Map<string, Uint8Array>();
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     const bytes = headerBytes(value);
@@ -102,7 +103,7 @@ export function fromKafkaMessage(topic: string, partition: number, message: Kafk
  * producer we know writes): delivered with its key and value, without
  * headers or event, rather than stopping the partition.
  */
-export function fromUnmappableMessage(topic: string, partition: number, message: KafkaMessage): StoredRecord {
+export function fromUnmappableMessage(topic: string, partition: number, message: FetchedMessage): StoredRecord {
   const bytes = (b: unknown) => (Buffer.isBuffer(b) ? copy(b) : null);
   const timestamp = new Date(Number(message.timestamp));
   return {
@@ -118,7 +119,7 @@ export function fromUnmappableMessage(topic: string, partition: number, message:
 }
 
 /** Approximate memory a buffered record holds: its bytes plus a fixed overhead. Any header value may be null. */
-export function recordSize(message: KafkaMessage): number {
+export function recordSize(message: FetchedMessage): number {
   let size = 200 + (message.key?.length ?? 0) + (message.value?.length ?? 0);
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     size += name.length + 40;

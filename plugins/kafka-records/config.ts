@@ -4,6 +4,10 @@ import { InvalidArgumentError } from '../../src/contracts/index.ts';
 
 /** The Kafka records store's settings, from KAFKA_* keys. */
 export interface KafkaRecordsConfig {
+  /** The Kafka client library (KAFKA_DRIVER). */
+  driver: KafkaDriverName;
+  /** Consumer group protocol: classic, or KIP-848 `consumer` (Kafka 4.x brokers; platformatic driver only). */
+  groupProtocol: 'classic' | 'consumer';
   /** host:port list. */
   brokers: string[];
   clientId: string;
@@ -38,6 +42,8 @@ export interface KafkaRecordsConfig {
   /** TLS to the brokers; undefined: plaintext. */
   ssl: KafkaSslConfig | undefined;
 }
+
+export type KafkaDriverName = 'kafkajs' | 'platformatic';
 
 export type KafkaSaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 
@@ -89,8 +95,17 @@ const brokers = z
   );
 
 /** Each key with its schema and default (a string, parsed like a given value). */
+const oneOf = (...values: string[]) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((v) => values.includes(v), `must be one of ${values.join(', ')}`);
+
 const KEYS = {
   KAFKA_BOOTSTRAP_SERVERS: [brokers, undefined],
+  KAFKA_DRIVER: [oneOf('kafkajs', 'platformatic'), 'kafkajs'],
+  KAFKA_GROUP_PROTOCOL: [oneOf('classic', 'consumer'), 'classic'],
   KAFKA_CLIENT_ID: [z.string().trim().min(1, 'must not be empty').max(255), 'sluice'],
   KAFKA_TOPIC_PARTITIONS: [int(1, 100_000), '8'],
   KAFKA_TOPIC_REPLICATION: [int(1, 32), '1'],
@@ -156,7 +171,12 @@ export function parseKafkaConfig(config: Readonly<Record<string, string | undefi
   if (v.KAFKA_FETCH_MAX_BYTES < v.KAFKA_FETCH_MAX_BYTES_PER_PARTITION) {
     throw new InvalidArgumentError('KAFKA_FETCH_MAX_BYTES', `must be at least KAFKA_FETCH_MAX_BYTES_PER_PARTITION (${v.KAFKA_FETCH_MAX_BYTES_PER_PARTITION})`);
   }
+  if (v.KAFKA_GROUP_PROTOCOL === 'consumer' && v.KAFKA_DRIVER !== 'platformatic') {
+    throw new InvalidArgumentError('KAFKA_GROUP_PROTOCOL', 'consumer (KIP-848) needs KAFKA_DRIVER=platformatic: kafkajs has the classic protocol only');
+  }
   return {
+    driver: v.KAFKA_DRIVER as KafkaDriverName,
+    groupProtocol: v.KAFKA_GROUP_PROTOCOL as 'classic' | 'consumer',
     sasl: saslConfig(v),
     ssl: sslConfig(v),
     brokers: v.KAFKA_BOOTSTRAP_SERVERS,

@@ -1,15 +1,14 @@
-import type { Consumer, EachBatchPayload, Kafka as KafkaClient } from 'kafkajs';
 import type { Logger } from 'pino';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { UnavailableError, type PartitionSource, type SubscribeOptions, type Subscription } from '../../src/contracts/index.ts';
-import { subscriptionRoundRobin } from './assigner.ts';
 import type { KafkaRecordsConfig } from './config.ts';
+import type { FetchedBatch, GroupMemberDriver, KafkaDriver } from './driver.ts';
 import { toStoreError } from './errors.ts';
 import { KafkaPartitionSource, type PartitionControl } from './partition-source.ts';
 import type { TopicAdmin } from './topics.ts';
 
 export interface GroupMemberDeps {
-  client: KafkaClient;
+  driver: KafkaDriver;
   topics: TopicAdmin;
   config: KafkaRecordsConfig;
   logger: Logger;
@@ -18,7 +17,8 @@ export interface GroupMemberDeps {
 }
 
 /**
- * One subscription = one kafkajs consumer = one member of Kafka consumer group
+ * One subscription = one driver group member (a kafkajs consumer, or a
+ * @platformatic/kafka consumer) = one member of Kafka consumer group
  * `options.group` on `options.topic`. Subscriptions of one group name on
  * different topics share the Kafka group; each member is assigned partitions
  * of its own topic only (assigner.ts), and a join or leave on one topic
@@ -26,21 +26,21 @@ export interface GroupMemberDeps {
  *
  * - Positions come from the gateway (startOffsets), never from Kafka's
  *   committed offsets: autoCommit is off, every reader seeks.
- * - After every rebalance (GROUP_JOIN) the member's whole assignment is
+ * - After every rebalance the member's whole assignment is
  *   emitted; a partition kept by this member keeps its source (its reader goes
  *   on where it was), a partition that moved away ends its reader, a new one
  *   gets a new source. Each partition's pause flag and position are set again
- *   then, as kafkajs keeps pause flags across rebalances and drops positions.
- * - The eachBatch handler never waits: it hands records to the partition's
- *   buffer and returns, so heartbeats go on whatever the readers do.
- * - A consumer failure (kafkajs CRASH; it is not restarted) ends the
+ *   then (kafkajs keeps pause flags across rebalances and drops positions).
+ * - Fetched records are handed to the partition's buffer without waiting,
+ *   so heartbeats go on whatever the readers do.
+ * - A driver failure (kafkajs CRASH; it is not restarted) ends the
  *   subscription: `assignments` errors and readers throw UnavailableError.
  */
 export class KafkaGroupMember implements Subscription {
   readonly assignments: Observable<readonly PartitionSource[]>;
   private readonly subject = new BehaviorSubject<readonly PartitionSource[]>([]);
   private readonly sources = new Map<number, KafkaPartitionSource>();
-  private readonly consumer: Consumer;
+  private readonly consumer: GroupMemberDriver;
   private readonly started: Promise<void>;
   private readonly control: PartitionControl;
   private closing: Promise<void> | undefined;
@@ -51,35 +51,15 @@ export class KafkaGroupMember implements Subscription {
     private readonly options: SubscribeOptions,
     private readonly deps: GroupMemberDeps,
   ) {
-    const { config } = deps;
     const { topic, group } = options;
     this.logger = deps.logger.child({ topic, group });
     this.assignments = this.subject.asObservable();
-    this.consumer = deps.client.consumer({
-      groupId: group,
-      sessionTimeout: config.sessionTimeoutMs,
-      heartbeatInterval: config.heartbeatIntervalMs,
-      maxBytesPerPartition: config.fetchMaxBytesPerPartition,
-      maxBytes: config.fetchMaxBytes,
-      maxWaitTimeInMs: config.fetchMaxWaitMs,
-      allowAutoTopicCreation: false,
-      partitionAssigners: [subscriptionRoundRobin],
-      retry: { retries: 5, initialRetryTime: 200, maxRetryTime: 2_000, restartOnFailure: async () => false },
-    });
-    const partitions = (partition: number) => [{ topic, partitions: [partition] }];
+    this.consumer = deps.driver.createMember({ topic, group });
     this.control = {
-      pause: (partition) => this.onConsumer(() => this.consumer.pause(partitions(partition))),
-      fetchFrom: (partition, offset) =>
-        this.onConsumer(() => {
-          this.consumer.seek({ topic, partition, offset: offset.toString() });
-          this.consumer.resume(partitions(partition));
-        }),
+      pause: (partition) => this.consumer.pause(partition),
+      fetchFrom: (partition, offset) => this.consumer.fetchFrom(partition, offset),
       startOffset: (partition) => this.startOffset(partition),
     };
-    this.consumer.on(this.consumer.events.GROUP_JOIN, (event) => this.onJoin(event.payload.memberAssignment[topic] ?? []));
-    this.consumer.on(this.consumer.events.CRASH, (event) =>
-      this.fail(toStoreError(event.payload.error, `the consumer of group "${group}" on topic "${topic}" failed`)),
-    );
     this.started = this.start();
   }
 
@@ -96,7 +76,7 @@ export class KafkaGroupMember implements Subscription {
       this.sources.clear();
       if (!wasGone) this.subject.complete();
       await this.started;
-      await this.consumer.disconnect().catch((err: unknown) => this.logger.debug({ err }, 'consumer disconnect failed'));
+      await this.consumer.close().catch((err: unknown) => this.logger.debug({ err }, 'consumer close failed'));
       if (!wasGone) this.deps.onGone(this);
     })();
     return this.closing;
@@ -107,27 +87,18 @@ export class KafkaGroupMember implements Subscription {
     try {
       await this.deps.topics.ensure(topic);
       if (this.gone) return;
-      await this.consumer.connect();
-      if (this.gone) return;
-      // Every reader seeks to its own start (startOffset), so kafkajs's default
-      // offset serves only its OFFSET_OUT_OF_RANGE recovery: a reader whose
-      // offset fell below the log start (retention, DeleteRecords) goes on at
-      // the log start whatever auto_offset_reset says; with the log end it
-      // would skip every retained record (issue 9, defect 4).
-      await this.consumer.subscribe({ topic, fromBeginning: true });
-      if (this.gone) return;
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: 1,
-        eachBatch: async (payload) => this.onBatch(payload),
+      await this.consumer.start({
+        assigned: (partitions) => this.onJoin(partitions),
+        fetched: (partition, batch, resolveOffset) => this.onBatch(partition, batch, resolveOffset),
+        failed: (err) => this.fail(toStoreError(err, `the consumer of group "${group}" on topic "${topic}" failed`)),
+        closing: () => this.gone,
       });
     } catch (err) {
       this.fail(toStoreError(err, `cannot join group "${group}" on topic "${topic}"`));
     }
   }
 
-  /** Runs from inside kafkajs's join: must not throw (it would abort the join). */
+  /** Runs from inside the driver's join: must not throw (it would abort the join). */
   private onJoin(partitions: readonly number[]): void {
     if (this.gone) return;
     try {
@@ -155,9 +126,7 @@ export class KafkaGroupMember implements Subscription {
           );
         }
       }
-      // kafkajs keeps pause flags apart from the assignment: clear those of
-      // partitions that left, set every assigned one's explicitly.
-      if (revoked.length > 0) this.onConsumer(() => this.consumer.resume([{ topic: this.options.topic, partitions: revoked }]));
+      // Every assigned partition's fetch state is set explicitly (kafkajs keeps pause flags apart from the assignment).
       for (const source of this.sources.values()) source.reapply();
       const sources = [...this.sources.values()].sort((a, b) => a.partition - b.partition);
       this.logger.debug({ partitions: sources.map((s) => s.partition), revoked }, 'assignment');
@@ -167,18 +136,17 @@ export class KafkaGroupMember implements Subscription {
     }
   }
 
-  private async onBatch({ batch, resolveOffset, isStale, isRunning }: EachBatchPayload): Promise<void> {
-    // Stale: fetched before a seek of this partition that is still to apply.
-    if (this.gone || isStale() || !isRunning()) return;
-    const source = this.sources.get(batch.partition);
+  private onBatch(partition: number, batch: FetchedBatch, resolveOffset: (offset: string) => void): void {
+    if (this.gone) return;
+    const source = this.sources.get(partition);
     try {
       source?.offer(batch, resolveOffset);
     } catch (err) {
       // An exception here would crash the consumer (and the next member the
       // same way): only this partition's reader fails; it is read again when
       // a reader comes back.
-      this.logger.error({ err, partition: batch.partition }, 'cannot take a fetched batch');
-      source?.fail(toStoreError(err, `cannot read partition ${batch.partition}`));
+      this.logger.error({ err, partition }, 'cannot take a fetched batch');
+      source?.fail(toStoreError(err, `cannot read partition ${partition}`));
     }
   }
 
@@ -208,16 +176,7 @@ export class KafkaGroupMember implements Subscription {
     for (const source of this.sources.values()) source.fail(error);
     this.sources.clear();
     this.subject.error(error);
-    this.closing = this.started.then(() => this.consumer.disconnect().catch(() => undefined));
+    this.closing = this.started.then(() => this.consumer.close().catch(() => undefined));
     this.deps.onGone(this);
-  }
-
-  /** Calls kafkajs pause/resume/seek, which throw while the consumer is not running (its state is set again on the next join). */
-  private onConsumer(call: () => void): void {
-    try {
-      call();
-    } catch (err) {
-      this.logger.debug({ err }, 'consumer not running; partition state is set on the next assignment');
-    }
   }
 }

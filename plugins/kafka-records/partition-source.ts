@@ -1,6 +1,6 @@
-import type { Batch, KafkaMessage } from 'kafkajs';
 import type { PartitionSource, StoredRecord } from '../../src/contracts/index.ts';
 import { fromKafkaMessage, fromUnmappableMessage, recordSize } from './cloudevents.ts';
+import type { FetchedBatch, FetchedMessage } from './driver.ts';
 
 /** What a partition source asks of its group member's consumer. */
 export interface PartitionControl {
@@ -69,7 +69,7 @@ export class KafkaPartitionSource implements PartitionSource {
     private readonly control: PartitionControl,
     private readonly readAhead: ReadAhead,
     /** Told of a record delivered without its headers because they could not be mapped. */
-    private readonly onUnmappable?: (message: KafkaMessage, err: unknown) => void,
+    private readonly onUnmappable?: (message: FetchedMessage, err: unknown) => void,
   ) {}
 
   /** Records held for a reader that has not pulled them yet. */
@@ -109,7 +109,7 @@ export class KafkaPartitionSource implements PartitionSource {
    * what fits) means nothing is fetched twice; the buffer's bound is the
    * high-water mark plus one fetch.
    */
-  offer(batch: Batch, resolveOffset: (offset: string) => void): void {
+  offer(batch: FetchedBatch, resolveOffset: (offset: string) => void): void {
     if (this.ended !== undefined || this.reader === 0 || !this.fetching || this.nextOffset === undefined) return;
     const before = this.nextOffset;
     for (const message of batch.messages) {
@@ -137,7 +137,7 @@ export class KafkaPartitionSource implements PartitionSource {
    * Never throws: this runs inside kafkajs's eachBatch, where an exception
    * crashes the consumer and, on the next member, again (issue 9).
    */
-  private toRecord(message: KafkaMessage): StoredRecord {
+  private toRecord(message: FetchedMessage): StoredRecord {
     try {
       return fromKafkaMessage(this.topic, this.partition, message);
     } catch (err) {

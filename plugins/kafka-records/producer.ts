@@ -1,15 +1,12 @@
-import kafkajs, { type Kafka as KafkaClient, type Message, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
-import { UnavailableError, type Envelope, type PublishResult } from '../../src/contracts/index.ts';
+import { partitionForKey, UnavailableError, type Envelope, type PublishResult } from '../../src/contracts/index.ts';
 import { toBuffer, toKafkaRecord } from './cloudevents.ts';
+import type { KafkaDriver, PartitionInfo, ProducedRecord, ProducerDriver } from './driver.ts';
 import { kafkaErrorType, toStoreError } from './errors.ts';
 import type { TopicAdmin } from './topics.ts';
 
-const { Partitioners } = kafkajs;
-
 interface Pending {
-  topic: string;
-  message: Message & { partition: number };
+  record: ProducedRecord;
   size: number;
   resolve(result: PublishResult): void;
   reject(error: unknown): void;
@@ -20,14 +17,15 @@ const MAX_BATCH_RECORDS = 1_000;
 const MAX_BATCH_BYTES = 1024 * 1024;
 
 /**
- * Publishes through one shared idempotent producer (acks=all). Publish calls
- * that arrive while a request is in flight go together in the next one
- * (kafkajs sends one request per broker at a time for an idempotent producer),
- * in call order, so per-partition order is the call order.
+ * Publishes through one shared idempotent producer (acks=all) of the driver.
+ * Publish calls that arrive while a request is in flight go together in the
+ * next one (one request at a time, as kafkajs's idempotent producer sends
+ * anyway), in call order, so per-partition order is the call order.
  *
- * Partitions are chosen here, with kafkajs's DefaultPartitioner (Java's
- * murmur2 for keyed records, round robin for keyless ones), and set on each
- * message, so a retry never moves a record and each call learns its offset.
+ * Partitions are chosen here, as Java's default partitioner does (murmur2 of
+ * the key over all partitions; keyless records round robin over partitions
+ * with a leader), and set on each record, so a retry never moves a record,
+ * each call learns its offset, and both drivers agree.
  *
  * A producer whose request failed is replaced by a new one (new producer id):
  * an idempotent producer's sequence numbers are not trustworthy after a
@@ -35,16 +33,17 @@ const MAX_BATCH_BYTES = 1024 * 1024;
  * "duplicate" of one the broker had appended.
  */
 export class Publisher {
-  private producer: Promise<Producer> | undefined;
+  private producer: Promise<ProducerDriver> | undefined;
   private readonly queue: Pending[] = [];
   private flushing = false;
   private closed = false;
   /** Since when publishing fails (logged once when it starts and once when it recovers). */
   private failingSince: number | undefined;
-  private readonly partitioner = Partitioners.DefaultPartitioner();
+  /** Round robin for keyless records (random start, as kafkajs's and Java's). */
+  private keyless = Math.floor(Math.random() * 0x7fffffff);
 
   constructor(
-    private readonly client: KafkaClient,
+    private readonly driver: KafkaDriver,
     private readonly topics: TopicAdmin,
     private readonly logger: Logger,
   ) {}
@@ -55,11 +54,12 @@ export class Publisher {
     this.ensureOpen();
     const { headers, value } = toKafkaRecord(envelope);
     const key = envelope.key !== null && envelope.key.length > 0 ? toBuffer(envelope.key) : null;
-    const partition = this.partitioner({ topic: envelope.topic, partitionMetadata: [...topic.partitions], message: { key, value, headers } });
+    const partition = this.partitionFor(key, topic.partitions);
     let size = 100 + (key?.length ?? 0) + (value?.length ?? 0);
     for (const [name, v] of Object.entries(headers)) size += name.length + (v?.length ?? 0);
+    const record: ProducedRecord = { topic: envelope.topic, partition, key, value, headers: headers as ProducedRecord['headers'] };
     return new Promise<PublishResult>((resolve, reject) => {
-      this.queue.push({ topic: envelope.topic, message: { key, value, headers, partition }, size, resolve, reject });
+      this.queue.push({ record, size, resolve, reject });
       if (!this.flushing) {
         this.flushing = true;
         setImmediate(() => void this.flush());
@@ -72,7 +72,15 @@ export class Publisher {
     for (const pending of this.queue.splice(0)) pending.reject(new UnavailableError('the Kafka records store is closing'));
     const producer = this.producer;
     this.producer = undefined;
-    if (producer) await (await producer.catch(() => undefined))?.disconnect().catch(() => undefined);
+    if (producer) await (await producer.catch(() => undefined))?.close().catch(() => undefined);
+  }
+
+  private partitionFor(key: Buffer | null, partitions: readonly PartitionInfo[]): number {
+    if (key !== null) return partitionForKey(key, partitions.length);
+    const available = partitions.filter((p) => p.leader >= 0);
+    const from = available.length > 0 ? available : partitions;
+    this.keyless = (this.keyless + 1) & 0x7fffffff;
+    return from[this.keyless % from.length]!.partitionId;
   }
 
   private ensureOpen(): void {
@@ -93,27 +101,21 @@ export class Publisher {
   }
 
   private async send(batch: Pending[], retried = false): Promise<void> {
-    const byTopic = new Map<string, Message[]>();
-    for (const { topic, message } of batch) {
-      let messages = byTopic.get(topic);
-      if (!messages) byTopic.set(topic, (messages = []));
-      messages.push(message);
-    }
     const connecting = this.connect();
     try {
       const producer = await connecting;
-      const results = await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
-      const base = new Map(results.map((r) => [`${r.topicName}\u0000${r.partition}`, BigInt(r.baseOffset ?? r.offset ?? '-1')]));
+      const base = await producer.send(batch.map((p) => p.record));
       const next = new Map<string, bigint>();
       for (const pending of batch) {
-        const slot = `${pending.topic}\u0000${pending.message.partition}`;
+        const { topic, partition } = pending.record;
+        const slot = `${topic}\u0000${partition}`;
         const offset = next.get(slot) ?? base.get(slot);
         if (offset === undefined || offset < 0n) {
           pending.reject(toStoreError(new Error('no offset in the produce response'), 'cannot publish'));
           continue;
         }
         next.set(slot, offset + 1n);
-        pending.resolve({ topic: pending.topic, partition: pending.message.partition, offset });
+        pending.resolve({ topic, partition, offset });
       }
       if (this.failingSince !== undefined) {
         this.logger.info({ failedForMs: Date.now() - this.failingSince }, 'publishing to Kafka works again');
@@ -122,7 +124,8 @@ export class Publisher {
     } catch (err) {
       this.discard(connecting);
       const type = kafkaErrorType(err);
-      if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'NOT_LEADER_FOR_PARTITION') for (const topic of byTopic.keys()) this.topics.forget(topic);
+      const topics = new Set(batch.map((p) => p.record.topic));
+      if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'NOT_LEADER_FOR_PARTITION' || type === 'NOT_LEADER_OR_FOLLOWER') for (const topic of topics) this.topics.forget(topic);
       // kafkajs keeps every topic a producer ever wrote to in its metadata
       // requests; one deleted since fails them all, for every topic. A new
       // producer (new metadata) is tried once (issue 9).
@@ -141,27 +144,18 @@ export class Publisher {
     }
   }
 
-  private connect(): Promise<Producer> {
+  private connect(): Promise<ProducerDriver> {
     if (this.producer === undefined) {
-      const producer = this.client.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-        // Bounded (kafkajs's idempotent default is unbounded: a publish would
-        // wait forever for a broker that is down); the producer is replaced after a failure.
-        retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
-      });
-      const connected = producer.connect().then(() => producer);
+      const connected = this.driver.connectProducer();
       this.producer = connected;
       connected.catch(() => this.discard(connected));
     }
     return this.producer;
   }
 
-  private discard(producer: Promise<Producer>): void {
+  private discard(producer: Promise<ProducerDriver>): void {
     if (this.producer !== producer) return;
     this.producer = undefined;
-    void producer.then((p) => p.disconnect()).catch(() => undefined);
+    void producer.then((p) => p.close()).catch(() => undefined);
   }
 }

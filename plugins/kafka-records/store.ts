@@ -8,14 +8,17 @@ import {
   type Subscription,
 } from '../../src/contracts/index.ts';
 import type { KafkaRecordsConfig } from './config.ts';
-import { createKafkaClient } from './kafka-client.ts';
+import type { KafkaDriver } from './driver.ts';
+import { kafkajsDriver } from './drivers/kafkajs/index.ts';
+import { platformaticDriver } from './drivers/platformatic/index.ts';
 import { KafkaGroupMember } from './member.ts';
 import { Publisher } from './producer.ts';
 import { TopicAdmin } from './topics.ts';
 
-/** Records in Apache Kafka (RECORDS_STORE=kafka), through kafkajs. */
+/** Records in Apache Kafka (RECORDS_STORE=kafka), through the driver KAFKA_DRIVER names (kafkajs or @platformatic/kafka). */
 export class KafkaRecordsStore implements RecordsStore {
   readonly topics: TopicAdmin;
+  readonly driver: KafkaDriver;
   private readonly publisher: Publisher;
   private readonly members = new Set<KafkaGroupMember>();
   private closing: Promise<void> | undefined;
@@ -27,8 +30,9 @@ export class KafkaRecordsStore implements RecordsStore {
     private readonly logger: Logger,
   ) {
     this.address = config.brokers.join(',');
-    this.topics = new TopicAdmin(createKafkaClient(config, logger, 'admin'), config, logger);
-    this.publisher = new Publisher(createKafkaClient(config, logger, 'producer'), this.topics, logger);
+    this.driver = config.driver === 'platformatic' ? platformaticDriver(config, logger) : kafkajsDriver(config, logger);
+    this.topics = new TopicAdmin(this.driver, config, logger);
+    this.publisher = new Publisher(this.driver, this.topics, logger);
   }
 
   /** A store whose cluster answered: throws UnavailableError when Kafka cannot be reached. */
@@ -36,7 +40,7 @@ export class KafkaRecordsStore implements RecordsStore {
     const store = new KafkaRecordsStore(config, logger);
     try {
       const cluster = await store.topics.check();
-      logger.info({ brokers: config.brokers, clusterId: cluster.clusterId }, 'records store "kafka": connected');
+      logger.info({ brokers: config.brokers, clusterId: cluster.clusterId, driver: config.driver, groupProtocol: config.groupProtocol }, 'records store "kafka": connected');
     } catch (err) {
       await store.close();
       throw err;
@@ -52,8 +56,7 @@ export class KafkaRecordsStore implements RecordsStore {
   subscribe(options: SubscribeOptions): Subscription {
     this.ensureOpen();
     const member = new KafkaGroupMember(options, {
-      // One client per member: kafkajs shares committed-offset state among a client's consumers.
-      client: createKafkaClient(this.config, this.logger, 'consumer'),
+      driver: this.driver,
       topics: this.topics,
       config: this.config,
       logger: this.logger,

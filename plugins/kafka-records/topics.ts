@@ -1,12 +1,14 @@
-import type { Admin, Kafka as KafkaClient, PartitionMetadata } from 'kafkajs';
 import type { Logger } from 'pino';
 import { NotFoundError } from '../../src/contracts/index.ts';
 import type { KafkaRecordsConfig } from './config.ts';
+import type { AdminDriver, KafkaDriver, PartitionInfo } from './driver.ts';
 import { kafkaErrorType, toStoreError } from './errors.ts';
+
+type Admin = AdminDriver;
 
 export interface TopicInfo {
   readonly name: string;
-  readonly partitions: readonly PartitionMetadata[];
+  readonly partitions: readonly PartitionInfo[];
 }
 
 export interface Watermarks {
@@ -17,18 +19,18 @@ export interface Watermarks {
 }
 
 const NOT_THERE = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE']);
-const STALE_METADATA = new Set(['NOT_LEADER_FOR_PARTITION', 'LEADER_NOT_AVAILABLE', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH']);
+const STALE_METADATA = new Set(['NOT_LEADER_FOR_PARTITION', 'NOT_LEADER_OR_FOLLOWER', 'LEADER_NOT_AVAILABLE', 'FENCED_LEADER_EPOCH', 'UNKNOWN_LEADER_EPOCH']);
 
-/** kafkajs errors of a client whose metadata or connection is not ready (yet): worth a new client. */
-const RETRYABLE_NAMES = new Set(['KafkaJSTopicMetadataNotLoaded', 'KafkaJSMetadataNotLoaded', 'KafkaJSConnectionClosedError', 'KafkaJSConnectionError']);
+/** Driver errors of a client whose metadata or connection is not ready (yet): worth a new client (kafkajs names; @platformatic/kafka network errors). */
+const RETRYABLE_NAMES = new Set(['KafkaJSTopicMetadataNotLoaded', 'KafkaJSMetadataNotLoaded', 'KafkaJSConnectionClosedError', 'KafkaJSConnectionError', 'NetworkError']);
 const isWriteAfterEnd = (err: unknown) => (err as { code?: string } | null)?.code === 'ERR_STREAM_WRITE_AFTER_END';
 
 /** How long partition metadata is trusted before it is read again (as Java's metadata.max.age.ms). */
 const METADATA_MAX_AGE_MS = 5 * 60_000;
 
 /**
- * Topic administration over one shared kafkajs admin client: existence and
- * partition metadata (cached), creation on first use with the configured
+ * Topic administration over one shared admin client of the driver: existence
+ * and partition metadata (cached), creation on first use with the configured
  * partitions and replication, watermarks. A failed admin client is dropped
  * and a new one connected on the next call (kafkajs keeps every topic it was
  * asked about in its metadata requests; one that was deleted would fail them all).
@@ -42,15 +44,14 @@ export class TopicAdmin {
   private closed = false;
 
   constructor(
-    private readonly client: KafkaClient,
+    private readonly driver: KafkaDriver,
     private readonly config: KafkaRecordsConfig,
     private readonly logger: Logger,
   ) {}
 
   /** Connects and reads the cluster's metadata: fails when Kafka cannot be reached. */
   async check(): Promise<{ brokers: number; clusterId: string }> {
-    const cluster = await this.run('cannot reach the cluster', (admin) => admin.describeCluster());
-    return { brokers: cluster.brokers.length, clusterId: cluster.clusterId };
+    return this.run('cannot reach the cluster', (admin) => admin.describeCluster());
   }
 
   /**
@@ -76,13 +77,12 @@ export class TopicAdmin {
   /** The topic's metadata, or null when it does not exist. */
   async describe(topic: string): Promise<TopicInfo | null> {
     try {
-      const { topics } = await this.run(`cannot read the metadata of topic "${topic}"`, (admin) => admin.fetchTopicMetadata({ topics: [topic] }), {
+      const partitions = await this.run(`cannot read the metadata of topic "${topic}"`, (admin) => admin.topicPartitions(topic), {
         unknownTopicIsError: false,
       });
-      const found = topics.find((t) => t.name === topic);
-      if (!found || found.partitions.length === 0) return null;
+      if (partitions.length === 0) return null;
       // Not cached until every partition has a leader.
-      const info = { name: topic, partitions: [...found.partitions].sort((a, b) => a.partitionId - b.partitionId), fetchedAt: Date.now() };
+      const info = { name: topic, partitions: [...partitions].sort((a, b) => a.partitionId - b.partitionId), fetchedAt: Date.now() };
       if (info.partitions.every((p) => p.leader >= 0)) this.known.set(topic, info);
       return info;
     } catch (err) {
@@ -101,13 +101,13 @@ export class TopicAdmin {
     if (!this.known.has(topic) && (await this.describe(topic)) === null) return result;
     let offsets;
     try {
-      offsets = await this.run(`cannot read the offsets of topic "${topic}"`, (admin) => admin.fetchTopicOffsets(topic));
+      offsets = await this.run(`cannot read the offsets of topic "${topic}"`, (admin) => admin.watermarks(topic));
     } catch (err) {
       // Deleted since it was cached.
       if (kafkaErrorType(err) === 'UNKNOWN_TOPIC_OR_PARTITION' && (await this.describe(topic)) === null) return result;
       throw err;
     }
-    for (const { partition, low, high } of offsets) result.set(partition, { low: BigInt(low), high: BigInt(high) });
+    for (const { partition, low, high } of offsets) result.set(partition, { low, high });
     return result;
   }
 
@@ -115,7 +115,7 @@ export class TopicAdmin {
     this.closed = true;
     const admin = this.admin;
     this.admin = undefined;
-    if (admin) await (await admin.catch(() => undefined))?.disconnect().catch(() => undefined);
+    if (admin) await (await admin.catch(() => undefined))?.close().catch(() => undefined);
   }
 
   private async load(topic: string, create: boolean): Promise<TopicInfo> {
@@ -124,14 +124,11 @@ export class TopicAdmin {
     if (!create || !this.config.autoCreateTopics) {
       throw new NotFoundError(`topic "${topic}" does not exist${create ? ' (KAFKA_AUTO_CREATE_TOPICS is false)' : ''}`);
     }
-    // Not kafkajs's waitForLeaders: it gives up when the broker's metadata
-    // does not know the new topic yet (UNKNOWN_TOPIC_OR_PARTITION), which
-    // happens right after creation. The wait below covers that.
+    // Not the drivers' own wait for leaders (kafkajs's gives up when the
+    // broker's metadata does not know the new topic yet, UNKNOWN_TOPIC_OR_PARTITION,
+    // which happens right after creation). The wait below covers that.
     const created = await this.run(`cannot create topic "${topic}"`, (admin) =>
-      admin.createTopics({
-        waitForLeaders: false,
-        topics: [{ topic, numPartitions: this.config.topicPartitions, replicationFactor: this.config.topicReplication }],
-      }),
+      admin.createTopic(topic, this.config.topicPartitions, this.config.topicReplication),
     );
     // false: it already existed (another gateway, or a race); either way it exists now.
     if (created) {
@@ -151,12 +148,10 @@ export class TopicAdmin {
   private connect(): Promise<Admin> {
     if (this.closed) return Promise.reject(toStoreError(new Error('closed'), 'the records store is closed'));
     if (this.admin === undefined) {
-      const admin = this.client.admin();
-      const connected = admin.connect().then(() => admin);
+      const connected = this.driver.connectAdmin();
       this.admin = connected;
       connected.catch(() => {
         if (this.admin === connected) this.admin = undefined;
-        void admin.disconnect().catch(() => undefined);
       });
     }
     return this.admin;
@@ -204,6 +199,6 @@ export class TopicAdmin {
       return;
     }
     this.inUse.delete(admin);
-    if (this.admin !== admin) void admin.then((a) => a.disconnect()).catch(() => undefined);
+    if (this.admin !== admin) void admin.then((a) => a.close()).catch(() => undefined);
   }
 }

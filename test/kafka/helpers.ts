@@ -4,6 +4,7 @@ import { inject } from 'vitest';
 import { KafkaRecordsStore, plugin } from '../../plugins/kafka-records/index.ts';
 import type { PartitionSource } from '../../src/contracts/index.ts';
 import { KafkaPartitionSource } from '../../plugins/kafka-records/partition-source.ts';
+import { kafkaDriverConfig } from '../support/kafka-driver.ts';
 import { uniqueName } from '../support/records.ts';
 
 const { Kafka: KafkaClient, logLevel } = kafkajs;
@@ -12,7 +13,7 @@ export const logger = pino({ level: process.env.SLUICE_TEST_LOG ?? 'silent' });
 
 /** A Kafka records store through the plugin (config validated as in production). */
 export async function makeStore(config: Record<string, string> = {}, bootstrap = inject('kafkaBootstrap')): Promise<KafkaRecordsStore> {
-  const store = await plugin.create({ config: { KAFKA_BOOTSTRAP_SERVERS: bootstrap, KAFKA_TOPIC_PARTITIONS: '4', ...config }, logger });
+  const store = await plugin.create({ config: { KAFKA_BOOTSTRAP_SERVERS: bootstrap, KAFKA_TOPIC_PARTITIONS: '4', ...kafkaDriverConfig(), ...config }, logger });
   if (!(store instanceof KafkaRecordsStore)) throw new Error('the kafka plugin did not create a KafkaRecordsStore');
   return store;
 }

@@ -1,6 +1,6 @@
 import kafkajs, { type Kafka as KafkaClient, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
-import type { KafkaRecordsConfig } from './config.ts';
+import type { KafkaRecordsConfig } from '../../config.ts';
 
 const { Kafka, logLevel } = kafkajs;
 

@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+import type { KafkaRecordsConfig } from '../../config.ts';
+import type { KafkaDriver } from '../../driver.ts';
+import { KafkajsAdmin } from './admin.ts';
+import { createKafkaClient } from './client.ts';
+import { KafkajsMember } from './member.ts';
+import { KafkajsProducer } from './producer.ts';
+
+/** KAFKA_DRIVER=kafkajs: kafkajs 2.2.4. */
+export function kafkajsDriver(config: KafkaRecordsConfig, logger: Logger): KafkaDriver {
+  const admin = createKafkaClient(config, logger, 'admin');
+  const producer = createKafkaClient(config, logger, 'producer');
+  return {
+    name: 'kafkajs',
+    connectAdmin: () => KafkajsAdmin.connect(admin),
+    connectProducer: () => KafkajsProducer.connect(producer),
+    // One client per member: kafkajs shares committed-offset state among a client's consumers.
+    createMember: (options) => new KafkajsMember(createKafkaClient(config, logger, 'consumer'), options, config, logger.child({ topic: options.topic, group: options.group })),
+  };
+}
