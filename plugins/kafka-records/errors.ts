@@ -62,6 +62,18 @@ function rootCause(err: KafkaJSErrorLike): KafkaJSErrorLike {
   return current;
 }
 
+/** Whether `err`, one of its causes or aggregated errors matches. */
+function anyInChain(err: KafkaJSErrorLike, match: (e: KafkaJSErrorLike) => boolean): boolean {
+  const seen = [err];
+  for (let i = 0; i < seen.length && i < 20; i++) {
+    const current = seen[i]!;
+    if (match(current)) return true;
+    if (current.cause && typeof current.cause === 'object') seen.push(current.cause as KafkaJSErrorLike);
+    for (const e of current.errors ?? []) if (e && typeof e === 'object') seen.push(e as KafkaJSErrorLike);
+  }
+  return false;
+}
+
 /** The Kafka protocol error type (e.g. UNKNOWN_TOPIC_OR_PARTITION) of `err`, its causes or its aggregated errors (kafkajs `type`, @platformatic/kafka `apiId`). */
 export function kafkaErrorType(err: unknown): string | undefined {
   if (!err || typeof err !== 'object') return undefined;
@@ -90,14 +102,14 @@ export function toStoreError(err: unknown, what: string): SluiceError {
   // Wrong credentials or a mechanism the broker does not enable: the cluster is
   // there but refuses us. UNAVAILABLE (an operator fixes the config), said plainly.
   const sasl = e.name === 'KafkaJSSASLAuthenticationError' || rootCause(e).name === 'KafkaJSSASLAuthenticationError' || type === 'SASL_AUTHENTICATION_FAILED';
-  if (sasl || e.code === 'PLT_KFK_AUTHENTICATION' || rootCause(e).code === 'PLT_KFK_AUTHENTICATION') {
+  if (sasl || anyInChain(e, (x) => x.code === 'PLT_KFK_AUTHENTICATION')) {
     return new UnavailableError(`Kafka unavailable, ${what}: the brokers rejected the SASL credentials (check KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD): ${detail}`, err);
   }
   if (type && TOO_LARGE.has(type)) return new InvalidArgumentError('value', `the record is larger than the Kafka topic accepts (${type})`);
   const root = rootCause(e);
   const transient =
     TRANSIENT.has(e.name ?? '') || e.retriable === true || root.retriable === true ||
-    TRANSIENT_CODES.has(e.code ?? '') || TRANSIENT_CODES.has(root.code ?? '') || root.canRetry === true || TRANSIENT_TYPES.has(type ?? '');
+    anyInChain(e, (x) => TRANSIENT_CODES.has(x.code ?? '')) || root.canRetry === true || TRANSIENT_TYPES.has(type ?? '');
   if (transient) {
     return new UnavailableError(`Kafka unavailable, ${what}: ${detail}`, err);
   }

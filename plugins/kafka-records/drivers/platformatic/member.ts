@@ -89,7 +89,7 @@ export class PlatformaticMember implements GroupMemberDriver {
     this.stream = await consumer.consume({ topics: [this.options.topic], autocommit: false, mode: 'latest' });
     this.stream.on('error', (err: unknown) => this.fail(events, err));
     if (events.closing()) return;
-    this.checkAssignment(events, true);
+    this.checkAssignment(events, false);
     this.loop = this.run(events);
   }
 
