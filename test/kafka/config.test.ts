@@ -28,6 +28,18 @@ describe('Kafka records store config', () => {
     });
   });
 
+  it('picks the driver (kafkajs by default) and the group protocol (classic by default; KIP-848 consumer with platformatic only)', () => {
+    expect(parseKafkaConfig(base)).toMatchObject({ driver: 'kafkajs', groupProtocol: 'classic' });
+    expect(parseKafkaConfig({ ...base, KAFKA_DRIVER: 'Platformatic', KAFKA_GROUP_PROTOCOL: 'consumer' })).toMatchObject({
+      driver: 'platformatic',
+      groupProtocol: 'consumer',
+    });
+    expect(failure({ ...base, KAFKA_DRIVER: 'rdkafka' })).toMatchObject({ field: 'KAFKA_DRIVER' });
+    expect(failure({ ...base, KAFKA_DRIVER: 'rdkafka' }).message).toMatch(/kafkajs, platformatic/);
+    expect(failure({ ...base, KAFKA_GROUP_PROTOCOL: 'eager' })).toMatchObject({ field: 'KAFKA_GROUP_PROTOCOL' });
+    expect(failure({ ...base, KAFKA_GROUP_PROTOCOL: 'consumer' }).message).toMatch(/KAFKA_DRIVER=platformatic/);
+  });
+
   it('parses lists, numbers and booleans; empty values count as unset', () => {
     const config = parseKafkaConfig({
       KAFKA_BOOTSTRAP_SERVERS: ' kafka-1:9092, kafka-2:19092 ,[::1]:9093',
