@@ -21,6 +21,13 @@ function keysByPartition(partitions: number): string[] {
   return keys;
 }
 
+/**
+ * A KIP-848 group (KAFKA_GROUP_PROTOCOL=consumer) is invisible to the classic
+ * DescribeGroups API (kafkajs's admin): there, a member that lost its place
+ * would be fenced and rejoin, which the assignment count below shows.
+ */
+const CLASSIC_GROUP = process.env.KAFKA_GROUP_PROTOCOL !== 'consumer' || process.env.KAFKA_DRIVER !== 'platformatic';
+
 async function groupMembers(admin: Admin, group: string): Promise<{ state: string; members: string[] }> {
   const { groups } = await admin.describeGroups([group]);
   return { state: groups[0]!.state, members: groups[0]!.members.map((m) => m.memberId).sort() };
@@ -70,8 +77,8 @@ describe('Kafka records store: backpressure', () => {
       expect(first.value?.offset).toBe(0n);
       // The reader stops pulling: the store fills its small buffer, then pauses the partition.
       await vi.waitFor(() => expect(stalled.active).toBe(false), { timeout: 10_000 });
-      const { members: membersBefore } = await groupMembers(admin, group);
-      expect(membersBefore).toHaveLength(1);
+      const { members: membersBefore } = CLASSIC_GROUP ? await groupMembers(admin, group) : { members: [] };
+      if (CLASSIC_GROUP) expect(membersBefore).toHaveLength(1);
 
       // For longer than two session timeouts, the other partition is written and read.
       const flowingReader = flowing.records(new AbortController().signal)[Symbol.asyncIterator]();
@@ -92,7 +99,7 @@ describe('Kafka records store: backpressure', () => {
       // No rebalance happened: same member, no new assignment; the stalled
       // partition held no more than its read-ahead, and nothing once it had
       // not been pulled for RELEASE_MS.
-      expect(await groupMembers(admin, group)).toEqual({ state: 'Stable', members: membersBefore });
+      if (CLASSIC_GROUP) expect(await groupMembers(admin, group)).toEqual({ state: 'Stable', members: membersBefore });
       expect(emissions).toBe(emissionsBefore);
       // High-water mark plus at most one fetch (records are over 200 bytes each).
       expect(maxBuffered.records).toBeGreaterThanOrEqual(BUFFER_RECORDS);

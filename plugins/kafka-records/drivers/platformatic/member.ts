@@ -69,7 +69,8 @@ export class PlatformaticMember implements GroupMemberDriver {
       maxBytes: config.fetchMaxBytes,
       maxBytesPerPartition: config.fetchMaxBytesPerPartition,
       ...(config.groupProtocol === 'consumer'
-        ? { groupProtocol: 'consumer' as const, rebalanceTimeout: config.sessionTimeoutMs }
+        ? // The session timeout and heartbeat interval are the broker's; these only pass the client's own validation.
+          { groupProtocol: 'consumer' as const, sessionTimeout: config.sessionTimeoutMs, heartbeatInterval: config.heartbeatIntervalMs, rebalanceTimeout: config.sessionTimeoutMs }
         : {
             groupProtocol: 'classic' as const,
             sessionTimeout: config.sessionTimeoutMs,
