@@ -1,7 +1,11 @@
 /**
  * Direct kafkajs against direct @platformatic/kafka (issue 13), consuming and
  * producing on one broker, with no gateway in between: the ceiling each
- * driver would give the gateway. Several rounds, drivers alternating within a
+ * driver would give the gateway; and beside them the gateway on each driver
+ * (KAFKA_DRIVER=kafkajs / platformatic, one gateway process each): ReceiveBatch
+ * of the same preloaded topic (one subscription, every partition), and
+ * PublishBatch of the same number of records (batches of DRIVERS_BATCH, 4 in
+ * flight: the gateway's publish coalesces concurrent calls). Several rounds, drivers alternating within a
  * round so that a load spike on the shared machine hits both; median, spread
  * (min–max) and the ratio platformatic / kafkajs of the medians.
  *
@@ -16,7 +20,10 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Consumer, MessagesStreamModes, ProduceAcks, Producer } from '@platformatic/kafka';
 import { startKafkaBroker } from '../scripts/kafka-broker.mjs';
+import { spawnGateway, type GatewayProcess } from '../test/support/process.ts';
+import { TestClient } from '../test/support/client.ts';
 import { kafkaClient, preloadTopic } from './lib/kafka.ts';
+import { readThroughSluice } from './lib/sluice.ts';
 
 const MiB = 1024 * 1024;
 
@@ -34,7 +41,60 @@ export interface DriverBenchOptions {
 interface Variant {
   name: string;
   driver: 'kafkajs' | 'platformatic';
+  /** Through the gateway (on this driver), rather than the client library directly. */
+  gateway?: boolean;
   run(topic: string, o: DriverBenchOptions): Promise<number>;
+}
+
+/** One gateway process per driver, started on first use (RECORDS_STORE=kafka, positions in memory). */
+const gateways = new Map<string, Promise<{ process: GatewayProcess; client: TestClient }>>();
+
+function gateway(driver: 'kafkajs' | 'platformatic', o: DriverBenchOptions): Promise<{ process: GatewayProcess; client: TestClient }> {
+  let started = gateways.get(driver);
+  if (!started) {
+    started = spawnGateway({
+      RECORDS_STORE: 'kafka',
+      POSITIONS_STORE: 'memory',
+      KAFKA_BOOTSTRAP_SERVERS: o.bootstrap,
+      KAFKA_DRIVER: driver,
+      KAFKA_TOPIC_PARTITIONS: String(o.partitions),
+      LOG_LEVEL: 'info',
+    }).then((process) => ({ process, client: new TestClient(process.address) }));
+    gateways.set(driver, started);
+  }
+  return started;
+}
+
+async function stopGateways(): Promise<void> {
+  for (const started of gateways.values()) {
+    const { process, client } = await started;
+    client.close();
+    process.child.kill('SIGTERM');
+    await process.exited;
+  }
+  gateways.clear();
+}
+
+async function gatewayReceive(driver: 'kafkajs' | 'platformatic', topic: string, o: DriverBenchOptions): Promise<number> {
+  const { client } = await gateway(driver, o);
+  return readThroughSluice(client, topic, o.partitions, o.records, 'batch');
+}
+
+async function gatewayPublish(driver: 'kafkajs' | 'platformatic', topic: string, o: DriverBenchOptions): Promise<number> {
+  const { client } = await gateway(driver, o);
+  const value = Buffer.alloc(o.valueBytes, 'x');
+  const batches = Math.ceil(o.records / o.batch);
+  let next = 0;
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      for (let i = next++; i < batches; i = next++) {
+        const n = Math.min(o.batch, o.records - i * o.batch);
+        await client.publishBatch({ records: Array.from({ length: n }, (_, j) => ({ topic, key: Buffer.from(String(i * o.batch + j)), value })) });
+      }
+    }),
+  );
+  return o.records / (Number(process.hrtime.bigint() - started) / 1e9);
 }
 
 /**
@@ -180,11 +240,15 @@ const CONSUME: Variant[] = [
   { name: 'kafkajs eachMessage', driver: 'kafkajs', run: (t, o) => kafkajsConsume(t, o, 'eachMessage') },
   { name: "platformatic 'data' events", driver: 'platformatic', run: (t, o) => platformaticConsume(t, o, 'data') },
   { name: 'platformatic for await', driver: 'platformatic', run: (t, o) => platformaticConsume(t, o, 'for-await') },
+  { name: 'gateway ReceiveBatch, KAFKA_DRIVER=kafkajs', driver: 'kafkajs', gateway: true, run: (t, o) => gatewayReceive('kafkajs', t, o) },
+  { name: 'gateway ReceiveBatch, KAFKA_DRIVER=platformatic', driver: 'platformatic', gateway: true, run: (t, o) => gatewayReceive('platformatic', t, o) },
 ];
 
 const PRODUCE: Variant[] = [
   { name: 'kafkajs send', driver: 'kafkajs', run: kafkajsProduce },
   { name: 'platformatic send', driver: 'platformatic', run: platformaticProduce },
+  { name: 'gateway PublishBatch, KAFKA_DRIVER=kafkajs', driver: 'kafkajs', gateway: true, run: (t, o) => gatewayPublish('kafkajs', t, o) },
+  { name: 'gateway PublishBatch, KAFKA_DRIVER=platformatic', driver: 'platformatic', gateway: true, run: (t, o) => gatewayPublish('platformatic', t, o) },
 ];
 
 async function createTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
@@ -201,6 +265,7 @@ export interface DriverFigure {
   kind: 'consume' | 'produce';
   name: string;
   driver: 'kafkajs' | 'platformatic';
+  gateway: boolean;
   rates: number[];
   median: number;
 }
@@ -219,19 +284,22 @@ export async function runDriverBench(o: DriverBenchOptions, log: (line: string) 
   const figures = new Map<string, DriverFigure>();
   const record = (kind: DriverFigure['kind'], v: Variant, rate: number) => {
     const key = `${kind}:${v.name}`;
-    const f = figures.get(key) ?? { kind, name: v.name, driver: v.driver, rates: [], median: 0 };
+    const f = figures.get(key) ?? { kind, name: v.name, driver: v.driver, gateway: v.gateway ?? false, rates: [], median: 0 };
     f.rates.push(rate);
     figures.set(key, f);
   };
+  const only = process.env.DRIVERS_ONLY; // e.g. "gateway": only the gateway variants
+  const wanted = (v: Variant) => !only || (only === 'gateway' ? v.gateway === true : v.gateway !== true);
+  try {
   for (let round = 0; round < o.rounds; round++) {
     // Alternate the order per round: neither driver always runs first (cold) or last.
     const order = <T>(xs: T[]) => (round % 2 === 0 ? xs : [...xs].reverse());
-    for (const v of order(CONSUME)) {
+    for (const v of order(CONSUME.filter(wanted))) {
       const rate = await v.run(source, o);
       record('consume', v, rate);
       log(`  round ${round + 1} consume ${v.name}: ${Math.round(rate).toLocaleString('en')} records/s`);
     }
-    for (const v of order(PRODUCE)) {
+    for (const v of order(PRODUCE.filter(wanted))) {
       const topic = `drivers-dst-${randomUUID()}`;
       await createTopic(o.bootstrap, topic, o.partitions);
       const rate = await v.run(topic, o);
@@ -239,19 +307,27 @@ export async function runDriverBench(o: DriverBenchOptions, log: (line: string) 
       log(`  round ${round + 1} produce ${v.name}: ${Math.round(rate).toLocaleString('en')} records/s`);
     }
   }
+  } finally {
+    await stopGateways();
+  }
   for (const f of figures.values()) f.median = median(f.rates);
   return [...figures.values()];
 }
 
-/** A Markdown table: median, min–max, and the ratio to the kafkajs variant of the same kind (eachBatch / send). */
+/**
+ * A Markdown table: median, min–max, the ratio to the direct kafkajs variant
+ * of the same kind (eachBatch / send) and, for a gateway row, to the direct
+ * client of its own driver (eachBatch / 'data' events; send).
+ */
 export function driverTable(figures: DriverFigure[]): string {
-  const base = (kind: DriverFigure['kind']) => figures.find((f) => f.kind === kind && f.driver === 'kafkajs')!.median;
+  const direct = (kind: DriverFigure['kind'], driver: DriverFigure['driver']) => figures.find((f) => f.kind === kind && f.driver === driver && !f.gateway)?.median ?? NaN;
+  const base = (kind: DriverFigure['kind']) => direct(kind, 'kafkajs');
   const k = (n: number) => `${Math.round(n / 1000).toLocaleString('en')}k`;
   const rows = figures.map(
     (f) =>
-      `| ${f.kind} | ${f.name} | ${k(f.median)} | ${k(Math.min(...f.rates))}–${k(Math.max(...f.rates))} | ${(f.median / base(f.kind)).toFixed(2)} |`,
+      `| ${f.kind} | ${f.name} | ${k(f.median)} | ${k(Math.min(...f.rates))}–${k(Math.max(...f.rates))} | ${(f.median / base(f.kind)).toFixed(2)} | ${f.gateway ? (f.median / direct(f.kind, f.driver)).toFixed(2) : ''} |`,
   );
-  return ['| | client | median records/s | min–max | × kafkajs (eachBatch / send) |', '|---|---|---:|---:|---:|', ...rows].join('\n');
+  return ['| | client | median records/s | min–max | × direct kafkajs | gateway × its direct driver |', '|---|---|---:|---:|---:|---:|', ...rows].join('\n');
 }
 
 async function main() {
