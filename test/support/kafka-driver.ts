@@ -12,7 +12,7 @@ export function kafkaDriverConfig(driver: string | undefined = process.env.KAFKA
   const config: Record<string, string> = {};
   if (driver) config.KAFKA_DRIVER = driver;
   const protocol = process.env.KAFKA_GROUP_PROTOCOL;
-  if (protocol && driver === 'platformatic') config.KAFKA_GROUP_PROTOCOL = protocol;
+  if (protocol && driver !== 'kafkajs') config.KAFKA_GROUP_PROTOCOL = protocol;
   return config;
 }
 
