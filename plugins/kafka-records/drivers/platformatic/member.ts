@@ -76,6 +76,9 @@ export class PlatformaticMember implements GroupMemberDriver {
             sessionTimeout: config.sessionTimeoutMs,
             heartbeatInterval: config.heartbeatIntervalMs,
             rebalanceTimeout: config.sessionTimeoutMs,
+            // The kafkajs driver's protocol name and (standard) subscription
+            // format: members of both drivers can share a group (a rolling switch).
+            protocols: [{ name: 'RoundRobinAssigner', version: 0 }],
             partitionAssigner: subscriptionRoundRobin,
           }),
     });
