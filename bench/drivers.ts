@@ -23,6 +23,7 @@ import { startKafkaBroker } from '../scripts/kafka-broker.mjs';
 import { spawnGateway, type GatewayProcess } from '../test/support/process.ts';
 import { TestClient } from '../test/support/client.ts';
 import { kafkaClient, preloadTopic } from './lib/kafka.ts';
+import { latencyRun } from './lib/latency.ts';
 import { readThroughSluice } from './lib/sluice.ts';
 
 const MiB = 1024 * 1024;
@@ -323,11 +324,39 @@ export function driverTable(figures: DriverFigure[]): string {
   const direct = (kind: DriverFigure['kind'], driver: DriverFigure['driver']) => figures.find((f) => f.kind === kind && f.driver === driver && !f.gateway)?.median ?? NaN;
   const base = (kind: DriverFigure['kind']) => direct(kind, 'kafkajs');
   const k = (n: number) => `${Math.round(n / 1000).toLocaleString('en')}k`;
+  // No direct figure (DRIVERS_ONLY=gateway): no ratio.
+  const ratio = (a: number, b: number) => (Number.isFinite(b) ? (a / b).toFixed(2) : '');
   const rows = figures.map(
     (f) =>
-      `| ${f.kind} | ${f.name} | ${k(f.median)} | ${k(Math.min(...f.rates))}–${k(Math.max(...f.rates))} | ${(f.median / base(f.kind)).toFixed(2)} | ${f.gateway ? (f.median / direct(f.kind, f.driver)).toFixed(2) : ''} |`,
+      `| ${f.kind} | ${f.name} | ${k(f.median)} | ${k(Math.min(...f.rates))}–${k(Math.max(...f.rates))} | ${ratio(f.median, base(f.kind))} | ${f.gateway ? ratio(f.median, direct(f.kind, f.driver)) : ''} |`,
   );
   return ['| | client | median records/s | min–max | × direct kafkajs | gateway × its direct driver |', '|---|---|---:|---:|---:|---:|', ...rows].join('\n');
+}
+
+/**
+ * Publish → receive latency through the gateway on each driver (bench/lib/latency.ts:
+ * `rate` records/s for `seconds`, ReceiveBatch on 4 partitions, a direct kafkajs
+ * consumer beside it), drivers alternating per round. DRIVERS_LATENCY=0 skips it.
+ */
+async function latencyTable(o: DriverBenchOptions, log: (line: string) => void): Promise<string> {
+  const rows: string[] = [];
+  const seconds = Number(process.env.DRIVERS_LATENCY_SECONDS ?? 10);
+  try {
+    for (const rate of [1_000, 10_000]) {
+      for (const driver of ['kafkajs', 'platformatic'] as const) {
+        const { client } = await gateway(driver, o);
+        const result = await latencyRun(kafkaClient(o.bootstrap), client, rate, seconds);
+        const ms = (n: number) => n.toFixed(1);
+        log(`  latency ${rate}/s ${driver}: p50 ${ms(result.sluice.p50)} p99 ${ms(result.sluice.p99)} ms (direct kafkajs ${ms(result.direct.p50)} / ${ms(result.direct.p99)})`);
+        rows.push(
+          `| ${rate.toLocaleString('en')}/s | KAFKA_DRIVER=${driver} | ${ms(result.sluice.p50)} | ${ms(result.sluice.p99)} | ${ms(result.sluice['p99.9'])} | ${ms(result.direct.p50)} / ${ms(result.direct.p99)} | ${result.sluice.count} |`,
+        );
+      }
+    }
+  } finally {
+    await stopGateways();
+  }
+  return ['| rate | gateway | p50 ms | p99 ms | p99.9 ms | direct kafkajs p50 / p99 ms | records |', '|---|---|---:|---:|---:|---:|---:|', ...rows].join('\n');
 }
 
 async function main() {
@@ -350,6 +379,7 @@ async function main() {
     );
     const figures = await runDriverBench(options);
     console.log(`\n${driverTable(figures)}`);
+    if (env.DRIVERS_LATENCY !== '0') console.log(`\n${await latencyTable(options, console.log)}`);
   } finally {
     await own?.destroy();
   }
