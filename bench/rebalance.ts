@@ -10,7 +10,7 @@
  *   npx tsx bench/rebalance.ts            starts its own Kafka 4.1.2 broker
  *   REBALANCE_ROUNDS=3 REBALANCE_VERSION=4.1.2 KAFKA_BOOTSTRAP_SERVERS=...  (a 4.x broker for KIP-848)
  *
- * Timeouts, equal for both protocols: session 10 s, heartbeat 1 s (classic:
+ * Each event comes at a random phase of the heartbeat interval. Timeouts, equal for both protocols: session 10 s, heartbeat 1 s (classic:
  * KAFKA_SESSION_TIMEOUT_MS / KAFKA_HEARTBEAT_INTERVAL_MS; KIP-848: the
  * broker's group.consumer.session.timeout.ms / heartbeat.interval.ms, set on
  * the broker this script starts).
@@ -129,12 +129,14 @@ async function round(bootstrap: string, setup: Setup, n: number): Promise<Times>
     await assignedCount(first, PARTITIONS);
 
     const joiner = await Member.start(args);
+    await randomPhase();
     let began = Date.now();
     const split = assignedCount(first, PARTITIONS / 2);
     joiner.send('join');
     const joined = await joiner.until((line) => line.startsWith(`assigned ${PARTITIONS / 2} `));
     const join = Math.max(await split, Number(joined.split(' ')[2])) - began;
 
+    await randomPhase();
     began = Date.now();
     const whole = assignedCount(first, PARTITIONS);
     joiner.send('leave');
@@ -146,6 +148,7 @@ async function round(bootstrap: string, setup: Setup, n: number): Promise<Times>
     victim.send('join');
     await victim.until((line) => line.startsWith(`assigned ${PARTITIONS / 2} `));
     await split2;
+    await randomPhase();
     began = Date.now();
     const whole2 = assignedCount(first, PARTITIONS);
     victim.kill();
@@ -156,6 +159,14 @@ async function round(bootstrap: string, setup: Setup, n: number): Promise<Times>
     await store.close();
   }
 }
+
+/**
+ * A random wait of up to one heartbeat interval before each event: a member
+ * learns of a rebalance at its next heartbeat, and without this the event's
+ * phase against the heartbeat timer would be fixed by the script's own steps
+ * (it was: the same few ms in every round), not random as in production.
+ */
+const randomPhase = () => new Promise((resolve) => setTimeout(resolve, Math.random() * HEARTBEAT_MS));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
