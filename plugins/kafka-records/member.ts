@@ -21,7 +21,7 @@ export interface GroupMemberDeps {
  * @platformatic/kafka consumer) = one member of Kafka consumer group
  * `options.group` on `options.topic`. Subscriptions of one group name on
  * different topics share the Kafka group; each member is assigned partitions
- * of its own topic only (drivers/*/assigner.ts; with KIP-848 the broker), and a join or leave on one topic
+ * of its own topic only (drivers/<name>/assigner.ts; with KIP-848 the broker), and a join or leave on one topic
  * rebalances them all (kept partitions keep their readers).
  *
  * - Positions come from the gateway (startOffsets), never from Kafka's
