@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeReceiveBatchReply, decodeReceiveReply, WireFormatError } from '../../src/client/decoding.ts';
 import { toConsumedRecord } from '../../src/client/records.ts';
 import type { ReceiveReplyMessage } from '../../src/client/wire.ts';
-import { encodeReceiveBatchReply, receiveReplySize } from '../../src/grpc/encoding.ts';
+import { MeasuredReplies } from '../../src/grpc/encoding.ts';
 import { PROTO_PATH } from '../../src/grpc/proto.ts';
 import type { StoredRecord } from '../../src/contracts/index.ts';
 
@@ -120,8 +120,9 @@ describe('hand-written client decoding of ReceiveReply / ReceiveBatchReply', () 
       event: null,
       headers: new Map(i === 2 ? [['h', Buffer.from('x')]] : []),
     }));
-    const sizes = records.map((r, i) => receiveReplySize(r, 'binary', i < 2));
-    const batch = encodeReceiveBatchReply(records, 0, records.length, sizes, 'binary', (r) => r.offset < 102n);
+    const replies = new MeasuredReplies('binary');
+    records.forEach((r) => replies.add(r, r.offset < 102n));
+    const batch = replies.encodeBatch(0, records.length);
     const decoded = decodeReceiveBatchReply(batch, 't', 3);
     expect(decoded.map((r) => r.offset)).toEqual([100n, 101n, 102n, 103n, 104n]);
     expect(decoded.map((r) => ('replay' in r ? r.replay : undefined))).toEqual([true, true, false, false, false]);
