@@ -10,6 +10,7 @@ import type { CloudEvent, Envelope, StoredRecord } from '../../src/contracts/ind
 const PREFIX = 'ce_';
 const SPEC_VERSION = '1.0';
 const CONTENT_TYPE = 'content-type';
+const CE_ID = `${PREFIX}id`;
 /** Attributes with their own LiiklusEvent fields (the rest are extensions). */
 const OWN = new Set(['id', 'type', 'source', 'time', 'specversion']);
 
@@ -49,11 +50,11 @@ const copy = (bytes: Buffer): Uint8Array => new Uint8Array(bytes);
  * garbage were the largest part of the gateway's own CPU).
  */
 export class Slab {
-  private readonly buf: Buffer;
+  private readonly buf: Uint8Array;
   private pos = 0;
 
   constructor(size: number) {
-    this.buf = Buffer.allocUnsafeSlow(size);
+    this.buf = new Uint8Array(size);
   }
 
   /** Bytes every message of a batch will copy: key, value and header values. */
@@ -71,13 +72,14 @@ export class Slab {
   }
 
   copy(bytes: Buffer): Uint8Array {
-    const end = this.pos + bytes.length;
+    const start = this.pos;
+    const end = start + bytes.length;
     // Past the size it was made for (a message not counted): a copy of its own.
     if (end > this.buf.length) return copy(bytes);
-    bytes.copy(this.buf, this.pos);
-    const view = this.buf.subarray(this.pos, end);
+    // A plain Uint8Array view and TypedArray.set: cheaper per record than Buffer's subarray and copy.
+    this.buf.set(bytes, start);
     this.pos = end;
-    return view;
+    return new Uint8Array(this.buf.buffer, this.buf.byteOffset + start, bytes.length);
   }
 }
 
@@ -123,7 +125,7 @@ export function fromKafkaMessage(
   const value = message.value === null ? null : copyBytes(message.value);
   const key = message.key === null || message.key === undefined ? null : copyBytes(message.key);
   const timestamp = new Date(Number(message.timestamp));
-  if (!all.has(`${PREFIX}id`)) return { topic, partition, offset, timestamp, key, value, event: null, headers: all };
+  if (all === NO_HEADERS || !all.has(CE_ID)) return { topic, partition, offset, timestamp, key, value, event: null, headers: all };
 
   const text = (name: string) => {
     const bytes = all.get(name);

@@ -126,15 +126,16 @@ export class KafkaPartitionSource implements PartitionSource {
     }
     const slab = new Slab(slabBytes);
     const copyBytes = (bytes: Buffer) => slab.copy(bytes);
+    let offset: bigint | undefined;
     for (let i = first; i < messages.length; i++) {
       const message = messages[i]!;
-      const offset = BigInt(message.offset);
+      offset = BigInt(message.offset);
       const size = recordSize(message);
       this.buffer.push(this.toRecord(message, offset, copyBytes));
       this.sizes.push(size);
       this.bufferedBytes += size;
-      this.nextOffset = offset + 1n;
     }
+    if (offset !== undefined) this.nextOffset = offset + 1n;
     // Past control records and aborted transactions at the batch's end too.
     const last = BigInt(batch.lastOffset());
     if (last + 1n > this.nextOffset) this.nextOffset = last + 1n;

@@ -65,9 +65,11 @@ function varintSize(n: number): number {
 }
 
 /** A uint64 / int64 as a number when exact, else as the unsigned 64-bit bigint (two's complement for negatives). */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 function varint64(value: bigint | number): number | bigint {
   if (typeof value === 'number') return value >= 0 ? value : BigInt.asUintN(64, BigInt(value));
-  if (value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(value);
+  if (value >= 0n && value <= MAX_SAFE) return Number(value);
   return value < 0n ? value + TWO_POW_64 : value;
 }
 
