@@ -21,6 +21,8 @@ import { readThroughSluice } from './lib/sluice.ts';
 import { latencyRun } from './lib/latency.ts';
 import { scaleRun } from './lib/scale.ts';
 import { renderMarkdown, renderSvg, type Row } from './lib/report.ts';
+import { javaConsumerRate, javaProducerRate } from './lib/kafka-perf.ts';
+import { kafkaVersion } from '../scripts/kafka-broker.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
@@ -111,6 +113,44 @@ for (const inFlight of [1, 16, 256] as const) {
   });
 }
 
+// The machine's limit: Kafka's own Java perf-test classes on the same broker, beside Sluice's batched RPCs
+// (not in BENCH_QUICK: the kafka-tools jars are fetched with Maven on first use).
+const limitCount = 200_000;
+const brokerVersion = broker?.version ?? kafkaVersion();
+const limits: Scenario[] = [];
+limits.push({
+  group: 'limit',
+  name: 'consume 100 B, 4 partitions',
+  unit: 'records/s',
+  better: 'higher',
+  sluiceLabel: 'Sluice ReceiveBatch',
+  directLabel: 'Java consumer (kafka-consumer-perf-test)',
+  run: async () => {
+    const topic = `bench-limit-consume-${Date.now()}`;
+    await preloadTopic(kafka, topic, 4, limitCount, 100);
+    const direct = await javaConsumerRate(brokerVersion, brokers, topic, limitCount);
+    const sluice = await readThroughSluice(client, topic, 4, limitCount, 'batch');
+    return { sluice, direct };
+  },
+});
+limits.push({
+  group: 'limit',
+  name: 'produce 100 B (acks=all, idempotent)',
+  unit: 'records/s',
+  better: 'higher',
+  sluiceLabel: `Sluice PublishBatch of ${PUBLISH_BATCH}, 4 in flight`,
+  directLabel: 'Java producer (kafka-producer-perf-test)',
+  run: async () => {
+    const topic = `bench-limit-produce-${Date.now()}`;
+    await client.publish({ topic, value: Buffer.from('warm-up') });
+    const value = Buffer.alloc(100, 'x');
+    const sluice = limitCount / (await pool(limitCount / PUBLISH_BATCH, 4, () => client.publishBatch({ records: Array.from({ length: PUBLISH_BATCH }, () => ({ topic, value })) })));
+    const direct = await javaProducerRate(brokerVersion, brokers, topic, limitCount, 100);
+    return { sluice, direct };
+  },
+});
+if (!QUICK) scenarios.push(...limits);
+
 // One latency run per rate and round gives all three percentiles (the p99 and p99.9 rows reuse it).
 const latencyRuns = new Map<string, Promise<Awaited<ReturnType<typeof latencyRun>>>>();
 for (const rate of [1_000, 10_000]) {
@@ -180,7 +220,7 @@ const report = {
   quick: QUICK,
   rounds: ROUNDS,
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), loadAverage: os.loadavg(), node: process.version },
-  versions: { kafka: broker?.version ?? 'shared broker', kafkajs: pkg('kafkajs'), grpcJs: pkg('@grpc/grpc-js') },
+  versions: { kafka: broker?.version ?? `${brokerVersion} (shared broker)`, kafkajs: pkg('kafkajs'), grpcJs: pkg('@grpc/grpc-js') },
   rows,
   scale,
 };
