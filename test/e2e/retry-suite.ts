@@ -7,9 +7,9 @@ import { uniqueName } from '../support/records.ts';
 
 const PARTITIONS = 2;
 
-/** A key the gateway's partitioner puts in partition 0. */
-function keyIn0(prefix: string): string {
-  for (let i = 0; ; i++) if (partitionForKey(Buffer.from(`${prefix}-${i}`), PARTITIONS) === 0) return `${prefix}-${i}`;
+/** A key the gateway's partitioner puts in `partition`. */
+function keyIn(partition: number, prefix: string): string {
+  for (let i = 0; ; i++) if (partitionForKey(Buffer.from(`${prefix}-${i}`), PARTITIONS) === partition) return `${prefix}-${i}`;
 }
 
 /** Resolves with the first event matching `predicate`. */
@@ -96,7 +96,7 @@ export function describeRetry(label: string, env: () => Record<string, string>):
     it('a record that always fails ends in the dead-letter topic after the maximum, with its reason; the records after it do not wait', async () => {
       const topic = uniqueName('poison');
       const group = uniqueName('g');
-      const key = keyIn0('p');
+      const key = keyIn(0, 'p');
       const poison = await client.publish(topic, 'poison', { key });
       for (let i = 0; i < 5; i++) await client.publish(topic, `ok-${i}`, { key });
       const order: string[] = [];
@@ -161,6 +161,31 @@ export function describeRetry(label: string, env: () => Record<string, string>):
         void retried.close();
       });
       expect(deliveredAt).toBeGreaterThanOrEqual(due);
+    });
+
+    it('a Receive holding a record ends as soon as its partition is revoked, not when the record is due', async () => {
+      const topic = uniqueName('revoke');
+      const group = uniqueName('g');
+      const retryTopic = `${topic}.${group}.retry`;
+      for (const partition of [0, 1]) {
+        const key = keyIn(partition, 'r');
+        const published = await client.publish(topic, 'later', { key });
+        const record = { topic, partition: published.partition, offset: published.offset, key: Buffer.from(key), value: Buffer.from('later'), headers: {}, timestamp: null, replay: false, event: null };
+        await client.nack(record, { group, reason: 'not yet', delayMs: 60_000 });
+      }
+      const streamsOf = (sessionIds: Set<string>) => gateway.sluice.gateway.stats.streams().filter((s) => s.topic === retryTopic && sessionIds.has(s.sessionId)).length;
+      const first = client.subscribe({ topic: retryTopic, group, ack: 'none' });
+      const firstSessions = new Set<string>();
+      first.events$.subscribe((e) => e.type === 'assigned' && firstSessions.add(e.sessionId));
+      const firstStreams = first[Symbol.asyncIterator]();
+      await firstStreams.next();
+      await expect.poll(() => streamsOf(firstSessions), { timeout: 20_000 }).toBe(PARTITIONS);
+      // A second member: the group splits, the first member loses one of its (holding) partitions at once.
+      const second = client.subscribe({ topic: retryTopic, group, ack: 'none' });
+      const secondStreams = second[Symbol.asyncIterator]();
+      await secondStreams.next();
+      await expect.poll(() => streamsOf(firstSessions), { timeout: 20_000 }).toBe(1);
+      await Promise.all([first.close(), second.close()]);
     });
 
     it('Nack refuses bad input with INVALID_ARGUMENT naming the field', async () => {
