@@ -1,5 +1,7 @@
 /** Raw gRPC readers and writers against a Sluice gateway, for the benchmarks (no client library in between). */
 import * as grpc from '@grpc/grpc-js';
+import { decodeReceiveBatchReply } from '../../src/client/decoding.ts';
+import { openDecodedStream, type LiiklusStub } from '../../src/client/wire.ts';
 import { TestClient, type Assignment } from '../../test/support/client.ts';
 import { RateAfterFirst } from './kafka.ts';
 
@@ -18,8 +20,8 @@ export async function readThroughSluice(client: TestClient, topic: string, parti
     for (const assignment of latestPerPartition(assignments)) {
       const call = openReceive(client, assignment, mode);
       calls.push(call);
-      call.on('data', (reply: { replies?: unknown[] }) => {
-        if (rate.add(mode === 'batch' ? reply.replies!.length : 1)) resolve(rate.perSecond());
+      call.on('data', (reply: unknown[] | object) => {
+        if (rate.add(Array.isArray(reply) ? reply.length : 1)) resolve(rate.perSecond());
       });
       call.on('error', (err: grpc.ServiceError) => (err.code === grpc.status.CANCELLED ? undefined : reject(err)));
     }
@@ -29,9 +31,18 @@ export async function readThroughSluice(client: TestClient, topic: string, parti
   return perSecond;
 }
 
+/**
+ * ReceiveBatch as the Sluice TS client reads it (its hand-written decoder,
+ * records as ConsumedRecord); Receive as a Liiklus client does (the generated
+ * protobufjs decoder).
+ */
 export function openReceive(client: TestClient, assignment: Assignment, mode: ReceiveMode): grpc.ClientReadableStream<unknown> {
+  if (mode === 'batch') {
+    const request = { request: { assignment, format: 'BINARY' as const }, maxRecords: 0, maxBytes: 0 };
+    return openDecodedStream(client.raw as unknown as LiiklusStub, 'ReceiveBatch', request, (m) => decodeReceiveBatchReply(m, 'bench', assignment.partition));
+  }
   const raw = client.raw as unknown as Record<string, (r: object) => grpc.ClientReadableStream<unknown>>;
-  return mode === 'batch' ? raw.ReceiveBatch!.call(client.raw, { request: { assignment } }) : raw.Receive!.call(client.raw, { assignment });
+  return raw.Receive!.call(client.raw, { assignment });
 }
 
 function latestPerPartition(assignments: Assignment[]): Assignment[] {

@@ -17,7 +17,8 @@ import type {
   SubscribeOptions,
   SubscriptionEvent,
 } from './types.ts';
-import type { AssignmentMessage, LiiklusStub, RecordFilterMessage, SubscribeReplyMessage } from './wire.ts';
+import { decodeReceiveBatchReply, decodeReceiveReply } from './decoding.ts';
+import { openDecodedStream, type AssignmentMessage, type LiiklusStub, type RecordFilterMessage, type SubscribeReplyMessage } from './wire.ts';
 
 export const DEFAULT_ACK_EVERY = { records: 1000, ms: 5000 };
 const DEFAULT_BUFFER_SIZE = 32;
@@ -304,7 +305,9 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     const stream = new PartitionStream({
       open: (lastKnownOffset, useBatch, maxRecords) => {
         const request = { assignment, format, lastKnownOffset: lastKnownOffset.toString() };
-        return useBatch ? stub.ReceiveBatch({ request, maxRecords, maxBytes: 0 }) : stub.Receive(request);
+        return useBatch
+          ? openDecodedStream(stub, 'ReceiveBatch', { request, maxRecords, maxBytes: 0 }, (m) => decodeReceiveBatchReply(m, this.topic, assignment.partition))
+          : openDecodedStream(stub, 'Receive', request, (m) => decodeReceiveReply(m, this.topic, assignment.partition));
       },
       batched: batched.receive,
       onUnimplemented: () => (batched.receive = false),
