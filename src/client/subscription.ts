@@ -5,7 +5,7 @@ import { backoffDelay, DEFAULT_RECONNECT, type ResolvedReconnect } from './backo
 import { SluiceClientError } from './errors.ts';
 import { PartitionStream, type EndReason, type PartitionHooks } from './partition-stream.ts';
 import { resolveGroupId } from '../gateway/group-id.ts';
-import { backoffDelay as retryDelay, readRetryHeaders } from '../retry/index.ts';
+import { backoffDelay as retryDelay, readRetryHeaders, SLUICE_HEADER_PREFIX } from '../retry/index.ts';
 import type {
   AckMode,
   AckReason,
@@ -229,7 +229,9 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     const reason = (error instanceof Error ? error.message || error.name : String(error)).slice(0, 1000) || 'handler failed';
     const attempt = record.attempt ?? annotate(record).attempt!;
     const backoff = retry.backoff;
-    const result = await this.transport.nack(record, {
+    // Malformed sluice-* headers (not written by a gateway) would be refused: hand the record back without them, as attempt 1.
+    const sent = hasValidRetryHeaders(record) ? record : { ...record, headers: withoutSluiceHeaders(record.headers) };
+    const result = await this.transport.nack(sent, {
       group: this.group,
       groupVersion: this.groupVersion,
       reason,
@@ -438,4 +440,17 @@ function annotate(record: ConsumedRecord): ConsumedRecord {
   record.attempt = retry?.attempt ?? 1;
   record.origin = retry?.origin ?? { topic: record.topic, partition: record.partition, offset: record.offset };
   return record;
+}
+
+function hasValidRetryHeaders(record: ConsumedRecord): boolean {
+  try {
+    readRetryHeaders((name) => record.headers[name]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function withoutSluiceHeaders(headers: Record<string, Buffer>): Record<string, Buffer> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith(SLUICE_HEADER_PREFIX)));
 }

@@ -131,6 +131,23 @@ export function describeRetry(label: string, env: () => Record<string, string>):
       expect(header(dead!, 'sluice-retry-at')).toBeUndefined();
     });
 
+    it('a record with malformed sluice-* headers (not a retry copy) is retried as attempt 1 of its own coordinates', async () => {
+      const topic = uniqueName('forged');
+      const group = uniqueName('g');
+      const published = await client.publish(topic, 'odd', { headers: { 'sluice-origin-topic': 'elsewhere', 'sluice-attempt': 'many' } });
+      const seen: Array<[number | undefined, unknown]> = [];
+      const subscription = client.subscribe({ topic, group, retry: { backoff: { initialMs: 50 } } });
+      await subscription.each((record) => {
+        seen.push([record.attempt, record.origin]);
+        if (seen.length === 1) throw new Error('once');
+        void subscription.close();
+      });
+      expect(seen).toEqual([
+        [1, { topic, partition: published.partition, offset: published.offset }],
+        [2, { topic, partition: published.partition, offset: published.offset }],
+      ]);
+    });
+
     it('a retry record is held until due, and a cancelled Receive of a held partition ends at once', async () => {
       const topic = uniqueName('hold');
       const group = uniqueName('g');
