@@ -63,6 +63,13 @@ describe('authorization over gRPC', () => {
     expect((await failure(alice.ack({ topic: 'orders.acks', group: 'payroll', partition: 0, offset: '5' })))?.code).toBe(grpc.status.PERMISSION_DENIED);
   });
 
+  it('Nack needs ack on the topic and group; the copy goes to the group\'s retry topic, whatever the caller may publish to', async () => {
+    const nack = { topic: 'orders.eu', group: 'billing', partition: 0, offset: '0', value: Buffer.from('x'), reason: 'failed' };
+    expect(await failure(as('carol').nack(nack))).toMatchObject({ code: grpc.status.PERMISSION_DENIED, details: 'not allowed to ack topic "orders.eu" group "billing"' });
+    expect(await failure(as('alice').nack({ ...nack, group: 'payroll' }))).toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+    expect(await as('bob').nack(nack)).toMatchObject({ topic: 'orders.eu.billing.retry', attempt: 2, deadLettered: false });
+  });
+
   it("never lets one principal ack or receive through another's session", async () => {
     const alice = as('alice');
     const bob = as('bob');
