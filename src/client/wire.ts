@@ -107,6 +107,32 @@ export interface LiiklusStub extends grpc.Client {
   GetEndOffsets: UnaryMethod<{ topic: string }, OffsetsReplyMessage>;
   ReceiveBatch: StreamMethod<ReceiveBatchRequestMessage, ReceiveBatchReplyMessage>;
   PublishBatch: UnaryMethod<{ records: PublishRequestMessage[] }, { results: PublishReplyMessage[] }>;
+  Nack: UnaryMethod<NackRequestMessage, NackReplyMessage>;
+}
+
+export interface NackRequestMessage {
+  topic: string;
+  group: string;
+  groupVersion: number;
+  partition: number;
+  offset: string;
+  key?: Uint8Array;
+  value?: Uint8Array;
+  headers?: Record<string, Uint8Array>;
+  liiklusEvent?: Partial<EventMessage>;
+  reason: string;
+  deadLetter?: boolean;
+  delayMs?: number;
+  maxAttempts?: number;
+}
+
+export interface NackReplyMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  attempt: number;
+  deadLettered: boolean;
+  retryAt: TimestampMessage | null;
 }
 
 export interface ReceiveBatchRequestMessage {
