@@ -36,6 +36,7 @@ const call = (i: number) =>
     : client.publish({ topic, key: Buffer.from(`k${i % 1000}`), value });
 
 const cpuBefore = cpuSeconds(gateway.child.pid!);
+const clientCpuBefore = process.cpuUsage();
 const started = process.hrtime.bigint();
 let next = 0;
 await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
@@ -43,8 +44,10 @@ await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
 }));
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
 const cpu = cpuSeconds(gateway.child.pid!) - cpuBefore;
+const clientCpu = process.cpuUsage(clientCpuBefore);
 client.close();
 gateway.child.kill('SIGTERM');
 await gateway.exited;
-console.log(`${mode}: ${Math.round(COUNT / seconds)} records/s, gateway CPU ${((cpu * 1e6) / COUNT).toFixed(1)} µs per record`);
+const perRecord = (cpuSeconds: number) => ((cpuSeconds * 1e6) / COUNT).toFixed(1);
+console.log(`${mode}: ${Math.round(COUNT / seconds)} records/s over ${seconds.toFixed(1)} s; CPU per record: gateway ${perRecord(cpu)} µs, client ${perRecord((clientCpu.user + clientCpu.system) / 1e6)} µs`);
 console.log(`profile in ${dir}`);

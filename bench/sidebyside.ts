@@ -17,7 +17,7 @@ import { TestClient } from '../test/support/client.ts';
 import { startKafkaBroker } from '../test/support/kafka.ts';
 import { spawnGateway } from '../test/support/process.ts';
 import { kafkaClient, preloadTopic, readDirect } from './lib/kafka.ts';
-import { readThroughSluice } from './lib/sluice.ts';
+import { readThroughSluice, readWithClient } from './lib/sluice.ts';
 import { latencyRun } from './lib/latency.ts';
 import { scaleRun } from './lib/scale.ts';
 import { renderMarkdown, renderSvg, type Row } from './lib/report.ts';
@@ -70,6 +70,26 @@ for (const size of [100, 1024] as const) {
       });
     }
   }
+}
+
+// What an application gets: the Sluice TS client's subscribe().each(), acking as it goes.
+{
+  const count = receiveCounts[100];
+  scenarios.push({
+    group: 'receive',
+    name: 'TS client subscribe().each(), 100 B, 4 partitions',
+    unit: 'records/s',
+    better: 'higher',
+    sluiceLabel: 'Sluice TS client (ReceiveBatch, acks every 1,000)',
+    directLabel: 'kafkajs eachBatch',
+    run: async () => {
+      const topic = `bench-client-${Date.now()}`;
+      await preloadTopic(kafka, topic, 4, count, 100);
+      const direct = await readDirect(kafka, topic, count);
+      const sluice = await readWithClient(gateway.address, topic, count);
+      return { sluice, direct };
+    },
+  });
 }
 
 const publishCounts = QUICK ? { batch: 2_000, 1: 200, 16: 1_000, 256: 2_000 } : { batch: 50_000, 1: 2_000, 16: 10_000, 256: 30_000 };

@@ -2,6 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { decodeReceiveBatchReply } from '../../src/client/decoding.ts';
 import { openDecodedStream, type LiiklusStub } from '../../src/client/wire.ts';
+import { connect } from '../../src/client/index.ts';
 import { TestClient, type Assignment } from '../../test/support/client.ts';
 import { RateAfterFirst } from './kafka.ts';
 
@@ -64,4 +65,31 @@ export function countRecords(client: TestClient, assignment: Assignment, count: 
     });
     call.on('error', (err: { code?: number }) => (err.code === grpc.status.CANCELLED ? undefined : reject(err)));
   });
+}
+
+/**
+ * Reads `count` records of `topic` the way an application does with the
+ * Sluice TS client: subscribe().each() with its defaults (ReceiveBatch,
+ * at-least-once, an ack every 1,000 records); records/s, the clock started
+ * at the first record.
+ */
+export async function readWithClient(address: string, topic: string, count: number): Promise<number> {
+  const client = connect(address);
+  try {
+    const subscription = client.subscribe({ topic, group: `bench-client-${Date.now()}` });
+    let seen = 0;
+    let started = 0n;
+    let ended = 0n;
+    await subscription.each(() => {
+      if (seen++ === 0) started = process.hrtime.bigint();
+      if (seen === count) {
+        ended = process.hrtime.bigint();
+        void subscription.close();
+      }
+    });
+    if (seen < count) throw new Error(`the subscription ended after ${seen} of ${count} records`);
+    return (count - 1) / (Number(ended - started) / 1e9);
+  } finally {
+    await client.close();
+  }
 }
