@@ -10,8 +10,8 @@ export type EndReason = 'revoked' | 'disconnected' | 'closed' | 'abandoned' | 'f
 
 /** What the subscription does around each record (the ack mode lives there). */
 export interface PartitionHooks {
-  /** Runs before `record` is handed over; a rejection ends the stream without handing it over. */
-  beforeHandover(stream: PartitionStream, record: Pick<ConsumedRecord, 'offset'>): Promise<void>;
+  /** Runs before `record` is handed over (undefined: nothing to wait for); a rejection ends the stream without handing it over. */
+  beforeHandover(stream: PartitionStream, record: Pick<ConsumedRecord, 'offset'>): Promise<void> | undefined;
   /** The consumer finished `record`. */
   processed(stream: PartitionStream, record: Pick<ConsumedRecord, 'offset'>): void;
   /** The wire ended (revocation, disconnect, close, failure). */
@@ -227,7 +227,8 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
       record = this.queue.shift()!;
       this.resumeIfLow();
       try {
-        await this.hooks.beforeHandover(this, record);
+        const waiting = this.hooks.beforeHandover(this, record);
+        if (waiting !== undefined) await waiting;
       } catch (err) {
         const error = toClientError(err, 'Ack');
         this.stop('failed');

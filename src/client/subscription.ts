@@ -195,7 +195,9 @@ export class Subscription implements AsyncIterable<PartitionStream> {
           (async () => {
             for await (const record of stream) {
               if (this.retryOptions === undefined) {
-                await handler(record, stream);
+                // A synchronous handler costs no await per record.
+                const result = handler(record, stream);
+                if (isThenable(result)) await result;
                 continue;
               }
               annotate(record);
@@ -352,17 +354,17 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     if (this.state === 'running') this.connect();
   }
 
-  private async beforeHandover(stream: PartitionStream, record: Pick<ConsumedRecord, 'offset'>): Promise<void> {
-    if (this.ackMode !== 'before') return;
+  /** Undefined when there is nothing to wait for (at-least-once, or already acked ahead): no await per record. */
+  private beforeHandover(stream: PartitionStream, record: Pick<ConsumedRecord, 'offset'>): Promise<void> | undefined {
+    if (this.ackMode !== 'before') return undefined;
     const ahead = this.ackedAhead.get(stream);
-    if (ahead !== undefined && record.offset <= ahead) return;
+    if (ahead !== undefined && record.offset <= ahead) return undefined;
     // At-most-once: the position must be stored before the record is handed
     // over. Ack what is already here in one go, so a round trip covers up to
     // bufferSize records rather than one.
     const buffered = stream.highestBuffered;
     const upTo = buffered !== undefined && buffered > record.offset ? buffered : record.offset;
-    await this.batcher.ackNow(stream.partition, upTo, 'before');
-    this.ackedAhead.set(stream, upTo);
+    return this.batcher.ackNow(stream.partition, upTo, 'before').then(() => void this.ackedAhead.set(stream, upTo));
   }
 
   /**
@@ -454,3 +456,6 @@ function hasValidRetryHeaders(record: ConsumedRecord): boolean {
 function withoutSluiceHeaders(headers: Record<string, Buffer>): Record<string, Buffer> {
   return Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith(SLUICE_HEADER_PREFIX)));
 }
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
