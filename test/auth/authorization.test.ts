@@ -106,6 +106,30 @@ describe('authorization over gRPC', () => {
     subscription.cancel();
   });
 
+
+  it('checks the batched RPCs as their per-record forms: every topic of a PublishBatch, the session owner of a ReceiveBatch', async () => {
+    const alice = as('alice');
+    const bob = as('bob');
+    const carol = as('carol');
+    // Carol may publish orders.eu only: one other topic anywhere in the batch refuses the whole call, naming that record.
+    const refused = await failure(
+      carol.publishBatch({ records: [{ topic: 'orders.eu', value: Buffer.from('a') }, { topic: 'orders.eu', value: Buffer.from('b') }, { topic: 'orders.us', value: Buffer.from('c') }] }),
+    );
+    expect(refused).toMatchObject({ code: grpc.status.PERMISSION_DENIED, details: 'not allowed to publish topic "orders.us"' });
+    expect((await alice.getEndOffsets({ topic: 'orders.us' })).offsets).toEqual({});
+    const written = await carol.publishBatch({ records: [{ topic: 'orders.eu', value: Buffer.from('a') }, { topic: 'orders.eu', value: Buffer.from('b') }] });
+    expect(written.results.map((r) => r.topic)).toEqual(['orders.eu', 'orders.eu']);
+
+    await alice.publishBatch({ records: [{ topic: 'orders.batched', value: Buffer.from('r0') }, { topic: 'orders.batched', value: Buffer.from('r1') }] });
+    const subscription = alice.subscribe({ topic: 'orders.batched', group: 'billing-batched' });
+    const [assignment] = await subscription.until((a) => a.length === 1);
+    const stolen = bob.receiveBatch({ request: { assignment } });
+    expect(await stolen.status).toMatchObject({ code: grpc.status.PERMISSION_DENIED });
+    expect((await stolen.status).details).toMatch(/^not allowed to subscribe session ".+" \(it belongs to another principal\)$/);
+    const own = alice.receiveBatch({ request: { assignment } });
+    expect((await own.take(2)).map((r) => Buffer.from(r.record!.value).toString())).toEqual(['r0', 'r1']);
+    subscription.cancel();
+  });
   it('ends streams whose permission a reloaded file revokes with PERMISSION_DENIED, and leaves the others open', async () => {
     const alice = as('alice');
     const bob = as('bob');
