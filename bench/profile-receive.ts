@@ -18,7 +18,7 @@ const brokers = process.env.KAFKA_BOOTSTRAP_SERVERS;
 if (!brokers) throw new Error('KAFKA_BOOTSTRAP_SERVERS is required');
 const mode = (process.argv[2] ?? 'record') as ReceiveMode;
 const COUNT = Number(process.env.BENCH_RECORDS ?? 200_000);
-const PARTITIONS = 4;
+const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 4);
 const dir = fileURLToPath(new URL('results/profiles/', import.meta.url));
 mkdirSync(dir, { recursive: true });
 
