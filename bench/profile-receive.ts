@@ -11,22 +11,23 @@ import { fileURLToPath } from 'node:url';
 import { TestClient } from '../test/support/client.ts';
 import { spawnGateway } from '../test/support/process.ts';
 import { kafkaClient, preloadTopic, readDirect } from './lib/kafka.ts';
+import { cpuSeconds } from './lib/scale.ts';
 import { readThroughSluice, type ReceiveMode } from './lib/sluice.ts';
 
 const brokers = process.env.KAFKA_BOOTSTRAP_SERVERS;
 if (!brokers) throw new Error('KAFKA_BOOTSTRAP_SERVERS is required');
 const mode = (process.argv[2] ?? 'record') as ReceiveMode;
 const COUNT = Number(process.env.BENCH_RECORDS ?? 200_000);
-const PARTITIONS = 4;
+const PARTITIONS = Number(process.env.BENCH_PARTITIONS ?? 4);
 const dir = fileURLToPath(new URL('results/profiles/', import.meta.url));
 mkdirSync(dir, { recursive: true });
 
 const kafka = kafkaClient(brokers);
 const topic = `profile-${mode}-${Date.now()}`;
 await preloadTopic(kafka, topic, PARTITIONS, COUNT, 100);
-console.error("preloaded");
+
 const direct = await readDirect(kafka, topic, COUNT);
-console.error("direct done");
+
 const gateway = await spawnGateway({
   RECORDS_STORE: 'kafka',
   KAFKA_BOOTSTRAP_SERVERS: brokers,
@@ -34,8 +35,15 @@ const gateway = await spawnGateway({
   LOG_LEVEL: 'info',
 }, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
 const client = new TestClient(gateway.address);
-console.error("gateway up");
+
+const gatewayCpuBefore = cpuSeconds(gateway.child.pid!);
+const clientCpuBefore = process.cpuUsage();
 const sluice = await readThroughSluice(client, topic, PARTITIONS, COUNT, mode);
+const clientCpu = process.cpuUsage(clientCpuBefore);
+const gatewayCpu = cpuSeconds(gateway.child.pid!) - gatewayCpuBefore;
+// CPU per record over the whole read (subscribe and the first fetch included).
+const perRecordMicros = (seconds: number) => ((seconds * 1e6) / COUNT).toFixed(2);
+console.log(`CPU per record: gateway ${perRecordMicros(gatewayCpu)} µs, client ${perRecordMicros((clientCpu.user + clientCpu.system) / 1e6)} µs`);
 client.close();
 gateway.child.kill('SIGTERM');
 await gateway.exited;

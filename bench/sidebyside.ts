@@ -17,10 +17,12 @@ import { TestClient } from '../test/support/client.ts';
 import { startKafkaBroker } from '../test/support/kafka.ts';
 import { spawnGateway } from '../test/support/process.ts';
 import { kafkaClient, preloadTopic, readDirect } from './lib/kafka.ts';
-import { readThroughSluice } from './lib/sluice.ts';
+import { readThroughSluice, readWithClient } from './lib/sluice.ts';
 import { latencyRun } from './lib/latency.ts';
 import { scaleRun } from './lib/scale.ts';
 import { renderMarkdown, renderSvg, type Row } from './lib/report.ts';
+import { javaConsumerRate, javaProducerRate } from './lib/kafka-perf.ts';
+import { kafkaVersion } from '../scripts/kafka-broker.mjs';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROUNDS = QUICK ? 1 : Number(process.env.BENCH_ROUNDS ?? 3);
@@ -38,7 +40,8 @@ interface Scenario extends Omit<Row, 'sluice' | 'direct'> {
 }
 
 const scenarios: Scenario[] = [];
-const receiveCounts = QUICK ? { 100: 20_000, 1024: 5_000 } : { 100: 60_000, 1024: 20_000 };
+// Large enough that the first fetch (left out of every rate, up to 1 MiB per partition) is a small part of the run.
+const receiveCounts = QUICK ? { 100: 20_000, 1024: 5_000 } : { 100: 200_000, 1024: 50_000 };
 for (const size of [100, 1024] as const) {
   for (const partitions of [1, 4]) {
     const count = receiveCounts[size];
@@ -67,6 +70,26 @@ for (const size of [100, 1024] as const) {
       });
     }
   }
+}
+
+// What an application gets: the Sluice TS client's subscribe().each(), acking as it goes.
+{
+  const count = receiveCounts[100];
+  scenarios.push({
+    group: 'receive',
+    name: 'TS client subscribe().each(), 100 B, 4 partitions',
+    unit: 'records/s',
+    better: 'higher',
+    sluiceLabel: 'Sluice TS client (ReceiveBatch, acks every 1,000)',
+    directLabel: 'kafkajs eachBatch',
+    run: async () => {
+      const topic = `bench-client-${Date.now()}`;
+      await preloadTopic(kafka, topic, 4, count, 100);
+      const direct = await readDirect(kafka, topic, count);
+      const sluice = await readWithClient(gateway.address, topic, count);
+      return { sluice, direct };
+    },
+  });
 }
 
 const publishCounts = QUICK ? { batch: 2_000, 1: 200, 16: 1_000, 256: 2_000 } : { batch: 50_000, 1: 2_000, 16: 10_000, 256: 30_000 };
@@ -110,6 +133,44 @@ for (const inFlight of [1, 16, 256] as const) {
   });
 }
 
+// The machine's limit: Kafka's own Java perf-test classes on the same broker, beside Sluice's batched RPCs
+// (not in BENCH_QUICK: the kafka-tools jars are fetched with Maven on first use).
+const limitCount = 200_000;
+const brokerVersion = broker?.version ?? kafkaVersion();
+const limits: Scenario[] = [];
+limits.push({
+  group: 'limit',
+  name: 'consume 100 B, 4 partitions',
+  unit: 'records/s',
+  better: 'higher',
+  sluiceLabel: 'Sluice ReceiveBatch',
+  directLabel: 'Java consumer (kafka-consumer-perf-test)',
+  run: async () => {
+    const topic = `bench-limit-consume-${Date.now()}`;
+    await preloadTopic(kafka, topic, 4, limitCount, 100);
+    const direct = await javaConsumerRate(brokerVersion, brokers, topic, limitCount);
+    const sluice = await readThroughSluice(client, topic, 4, limitCount, 'batch');
+    return { sluice, direct };
+  },
+});
+limits.push({
+  group: 'limit',
+  name: 'produce 100 B (acks=all, idempotent)',
+  unit: 'records/s',
+  better: 'higher',
+  sluiceLabel: `Sluice PublishBatch of ${PUBLISH_BATCH}, 4 in flight`,
+  directLabel: 'Java producer (kafka-producer-perf-test)',
+  run: async () => {
+    const topic = `bench-limit-produce-${Date.now()}`;
+    await client.publish({ topic, value: Buffer.from('warm-up') });
+    const value = Buffer.alloc(100, 'x');
+    const sluice = limitCount / (await pool(limitCount / PUBLISH_BATCH, 4, () => client.publishBatch({ records: Array.from({ length: PUBLISH_BATCH }, () => ({ topic, value })) })));
+    const direct = await javaProducerRate(brokerVersion, brokers, topic, limitCount, 100);
+    return { sluice, direct };
+  },
+});
+if (!QUICK) scenarios.push(...limits);
+
 // One latency run per rate and round gives all three percentiles (the p99 and p99.9 rows reuse it).
 const latencyRuns = new Map<string, Promise<Awaited<ReturnType<typeof latencyRun>>>>();
 for (const rate of [1_000, 10_000]) {
@@ -132,6 +193,13 @@ for (const rate of [1_000, 10_000]) {
 }
 
 const scaleStreams = QUICK ? [200] : [1_000, 10_000];
+
+// BENCH_ONLY=<text>: only the scenarios whose group or name contains it (and no scale runs), for a quick look at one figure.
+const only = process.env.BENCH_ONLY;
+if (only !== undefined) {
+  scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => `${s.group}: ${s.name}`.includes(only)));
+  scaleStreams.length = 0;
+}
 
 // Total work for the progress bar: scenario rounds plus scale runs.
 const bar = new cliProgress.SingleBar({ format: 'bench [{bar}] {value}/{total} {scenario}', clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
@@ -172,7 +240,7 @@ const report = {
   quick: QUICK,
   rounds: ROUNDS,
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), loadAverage: os.loadavg(), node: process.version },
-  versions: { kafka: broker?.version ?? 'shared broker', kafkajs: pkg('kafkajs'), grpcJs: pkg('@grpc/grpc-js') },
+  versions: { kafka: broker?.version ?? `${brokerVersion} (shared broker)`, kafkajs: pkg('kafkajs'), grpcJs: pkg('@grpc/grpc-js') },
   rows,
   scale,
 };

@@ -57,8 +57,18 @@ if [[ -f examples/go/go.mod ]]; then
   echo "Go example modules present"
 fi
 
-# Java: plugins and dependencies into ~/.m2, so the test builds offline.
+# Java: plugins and dependencies into ~/.m2, then one build, so the test builds
+# offline. go-offline does not fetch the protoc and grpc-java plugin binaries
+# (their classifier is detected at build time), so the build does; Maven
+# Central here sometimes refuses a request it serves a minute later, hence the retries.
 if [[ -f examples/java/pom.xml ]]; then
-  (cd examples/java && mvn -q -B dependency:go-offline -DexcludeReactor=false >/dev/null) || { echo "maven could not fetch the Java example's dependencies" >&2; exit 1; }
-  echo "Java example dependencies present in ~/.m2"
+  for attempt in 1 2 3; do
+    if (cd examples/java && mvn -q -B dependency:go-offline -DexcludeReactor=false >/dev/null) && bash examples/java/run.sh build; then
+      echo "Java example built; its dependencies are in ~/.m2"
+      break
+    fi
+    [[ $attempt == 3 ]] && { echo "maven could not fetch the Java example's dependencies (3 attempts)" >&2; exit 1; }
+    echo "maven failed (attempt $attempt); retrying in 10 s" >&2
+    sleep 10
+  done
 fi

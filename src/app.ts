@@ -52,6 +52,12 @@ export async function startSluice(config: LoadedConfig, logger: Logger = createL
   const gateway = new Gateway(records, positions, logger.child({ component: 'gateway' }), {
     maxTrackedPartitions: settings.METRICS_MAX_SERIES,
     publishCheck: validator && ((envelope, field) => validator.check(envelope, field)),
+    retryPolicy: {
+      retryTopic: settings.RETRY_TOPIC,
+      deadLetterTopic: settings.DEAD_LETTER_TOPIC,
+      maxAttempts: settings.RETRY_MAX_ATTEMPTS,
+      backoff: { initialMs: settings.RETRY_BACKOFF_INITIAL_MS, maxMs: settings.RETRY_BACKOFF_MAX_MS, factor: settings.RETRY_BACKOFF_FACTOR },
+    },
   });
   const schemaReloads =
     schemasFile === undefined

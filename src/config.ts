@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
+// A topic name with {topic} and {group} in it, the rest from Kafka's topic alphabet.
+const topicTemplate = z
+  .string()
+  .regex(/^([a-zA-Z0-9._-]|\{topic\}|\{group\})+$/, 'must be [a-zA-Z0-9._-] with {topic} and {group}')
+  .refine((value) => value.includes('{topic}') && value.includes('{group}'), 'must contain {topic} and {group}');
+
 /**
  * The gateway's own settings. Store settings (MEMORY_PARTITIONS, KAFKA_*,
  * REDIS_URL) are validated by the store plugin that uses them, at start too.
@@ -44,6 +50,15 @@ const Schema = z.object({
   INTERNAL_TOPICS_ALLOWED: z.string().default(''),
   /** JSON Schemas checked on publish, per topic (docs/validation.md); reloaded on change and SIGHUP. Off when unset. */
   VALIDATION_SCHEMAS_FILE: z.string().min(1).optional(),
+  /** Nack (docs/retry.md): the group's retry and dead-letter topics; `{topic}` and `{group}` are replaced. */
+  RETRY_TOPIC: topicTemplate.default('{topic}.{group}.retry'),
+  DEAD_LETTER_TOPIC: topicTemplate.default('{topic}.{group}.dlq'),
+  /** Deliveries of a record before a Nack dead-letters it (a Nack may ask for fewer or more, up to 100). */
+  RETRY_MAX_ATTEMPTS: z.coerce.number().int('must be an integer').min(1).max(100).default(5),
+  /** Delay before attempt n+1: RETRY_BACKOFF_INITIAL_MS × RETRY_BACKOFF_FACTOR^(n-1), at most RETRY_BACKOFF_MAX_MS. */
+  RETRY_BACKOFF_INITIAL_MS: z.coerce.number().int('must be an integer').min(0).max(604_800_000).default(1_000),
+  RETRY_BACKOFF_MAX_MS: z.coerce.number().int('must be an integer').min(0).max(604_800_000).default(60_000),
+  RETRY_BACKOFF_FACTOR: z.coerce.number().min(1).max(100).default(2),
 });
 
 export type GatewayConfig = z.infer<typeof Schema>;
@@ -84,6 +99,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   }
   if (parsed.data.DASHBOARD_ENABLED && parsed.data.METRICS_PORT === undefined) {
     throw new ConfigError('DASHBOARD_ENABLED', 'the dashboard is served on the admin port: set METRICS_PORT too');
+  }
+  if (parsed.data.RETRY_TOPIC === parsed.data.DEAD_LETTER_TOPIC) throw new ConfigError('DEAD_LETTER_TOPIC', 'must differ from RETRY_TOPIC');
+  if (parsed.data.RETRY_BACKOFF_MAX_MS < parsed.data.RETRY_BACKOFF_INITIAL_MS) {
+    throw new ConfigError('RETRY_BACKOFF_MAX_MS', `must be at least RETRY_BACKOFF_INITIAL_MS (${parsed.data.RETRY_BACKOFF_INITIAL_MS})`);
   }
   if (clientCa !== undefined && cert === undefined) throw new ConfigError('GRPC_TLS_CLIENT_CA_FILE', 'needs GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE');
   return { gateway: parsed.data, raw: present };

@@ -37,8 +37,8 @@ export async function latencyRun(kafka: Kafka, client: TestClient, rate: number,
   const calls: grpc.ClientReadableStream<unknown>[] = [];
   for (const assignment of assignments.slice(-4)) {
     const call = openReceive(client, assignment, 'batch');
-    call.on('data', (reply: { replies: Array<{ record: { value: Buffer } }> }) => {
-      for (const r of reply.replies) sluiceSamples.push(stamp(r.record.value));
+    call.on('data', (records: Array<{ value: Buffer }>) => {
+      for (const r of records) sluiceSamples.push(stamp(r.value));
     });
     call.on('error', () => undefined);
     calls.push(call);

@@ -17,7 +17,8 @@ function rssMiB(pid: number): number {
   return kb / 1024;
 }
 
-function cpuSeconds(pid: number): number {
+/** CPU seconds (user + system) a process has used so far. */
+export function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (100/s)
 }

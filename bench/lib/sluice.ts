@@ -1,5 +1,8 @@
 /** Raw gRPC readers and writers against a Sluice gateway, for the benchmarks (no client library in between). */
 import * as grpc from '@grpc/grpc-js';
+import { decodeReceiveBatchReply } from '../../src/client/decoding.ts';
+import { openDecodedStream, type LiiklusStub } from '../../src/client/wire.ts';
+import { connect } from '../../src/client/index.ts';
 import { TestClient, type Assignment } from '../../test/support/client.ts';
 import { RateAfterFirst } from './kafka.ts';
 
@@ -18,8 +21,8 @@ export async function readThroughSluice(client: TestClient, topic: string, parti
     for (const assignment of latestPerPartition(assignments)) {
       const call = openReceive(client, assignment, mode);
       calls.push(call);
-      call.on('data', (reply: { replies?: unknown[] }) => {
-        if (rate.add(mode === 'batch' ? reply.replies!.length : 1)) resolve(rate.perSecond());
+      call.on('data', (reply: unknown[] | object) => {
+        if (rate.add(Array.isArray(reply) ? reply.length : 1)) resolve(rate.perSecond());
       });
       call.on('error', (err: grpc.ServiceError) => (err.code === grpc.status.CANCELLED ? undefined : reject(err)));
     }
@@ -29,9 +32,18 @@ export async function readThroughSluice(client: TestClient, topic: string, parti
   return perSecond;
 }
 
+/**
+ * ReceiveBatch as the Sluice TS client reads it (its hand-written decoder,
+ * records as ConsumedRecord); Receive as a Liiklus client does (the generated
+ * protobufjs decoder).
+ */
 export function openReceive(client: TestClient, assignment: Assignment, mode: ReceiveMode): grpc.ClientReadableStream<unknown> {
+  if (mode === 'batch') {
+    const request = { request: { assignment, format: 'BINARY' as const }, maxRecords: 0, maxBytes: 0 };
+    return openDecodedStream(client.raw as unknown as LiiklusStub, 'ReceiveBatch', request, (m) => decodeReceiveBatchReply(m, 'bench', assignment.partition));
+  }
   const raw = client.raw as unknown as Record<string, (r: object) => grpc.ClientReadableStream<unknown>>;
-  return mode === 'batch' ? raw.ReceiveBatch!.call(client.raw, { request: { assignment } }) : raw.Receive!.call(client.raw, { assignment });
+  return raw.Receive!.call(client.raw, { assignment });
 }
 
 function latestPerPartition(assignments: Assignment[]): Assignment[] {
@@ -53,4 +65,31 @@ export function countRecords(client: TestClient, assignment: Assignment, count: 
     });
     call.on('error', (err: { code?: number }) => (err.code === grpc.status.CANCELLED ? undefined : reject(err)));
   });
+}
+
+/**
+ * Reads `count` records of `topic` the way an application does with the
+ * Sluice TS client: subscribe().each() with its defaults (ReceiveBatch,
+ * at-least-once, an ack every 1,000 records); records/s, the clock started
+ * at the first record.
+ */
+export async function readWithClient(address: string, topic: string, count: number): Promise<number> {
+  const client = connect(address);
+  try {
+    const subscription = client.subscribe({ topic, group: `bench-client-${Date.now()}` });
+    let seen = 0;
+    let started = 0n;
+    let ended = 0n;
+    await subscription.each(() => {
+      if (seen++ === 0) started = process.hrtime.bigint();
+      if (seen === count) {
+        ended = process.hrtime.bigint();
+        void subscription.close();
+      }
+    });
+    if (seen < count) throw new Error(`the subscription ended after ${seen} of ${count} records`);
+    return (count - 1) / (Number(ended - started) / 1e9);
+  } finally {
+    await client.close();
+  }
 }

@@ -1,5 +1,5 @@
 import type { PartitionSource, StoredRecord } from '../../src/contracts/index.ts';
-import { fromKafkaMessage, fromUnmappableMessage, recordSize } from './cloudevents.ts';
+import { fromKafkaMessage, fromUnmappableMessage, recordSize, Slab } from './cloudevents.ts';
 import type { FetchedBatch, FetchedMessage } from './driver.ts';
 
 /** What a partition source asks of its group member's consumer. */
@@ -43,7 +43,8 @@ const RATE_WINDOW_MS = 1_000;
  *   partition is fetched again from the first record it did not get, when it
  *   pulls): a stalled reader holds the high-water mark plus one fetch for at
  *   most `releaseMs`, then nothing.
- * - Buffered records are copies: they do not pin kafkajs's fetch responses.
+ * - Buffered records are copies (one slab per fetched batch): they do not pin
+ *   kafkajs's fetch responses.
  */
 export class KafkaPartitionSource implements PartitionSource {
   private buffer: StoredRecord[] = [];
@@ -112,15 +113,29 @@ export class KafkaPartitionSource implements PartitionSource {
   offer(batch: FetchedBatch, resolveOffset: (offset: string) => void): void {
     if (this.ended !== undefined || this.reader === 0 || !this.fetching || this.nextOffset === undefined) return;
     const before = this.nextOffset;
-    for (const message of batch.messages) {
-      const offset = BigInt(message.offset);
-      if (offset < this.nextOffset) continue;
+    const messages = batch.messages;
+    // First pass: what is new, and how many bytes it copies (one slab for the batch).
+    let first = messages.length;
+    let slabBytes = 0;
+    for (let i = 0; i < messages.length; i++) {
+      if (first === messages.length) {
+        if (BigInt(messages[i]!.offset) < this.nextOffset) continue;
+        first = i;
+      }
+      slabBytes += Slab.bytesOf(messages[i]!);
+    }
+    const slab = new Slab(slabBytes);
+    const copyBytes = (bytes: Buffer) => slab.copy(bytes);
+    let offset: bigint | undefined;
+    for (let i = first; i < messages.length; i++) {
+      const message = messages[i]!;
+      offset = BigInt(message.offset);
       const size = recordSize(message);
-      this.buffer.push(this.toRecord(message));
+      this.buffer.push(this.toRecord(message, offset, copyBytes));
       this.sizes.push(size);
       this.bufferedBytes += size;
-      this.nextOffset = offset + 1n;
     }
+    if (offset !== undefined) this.nextOffset = offset + 1n;
     // Past control records and aborted transactions at the batch's end too.
     const last = BigInt(batch.lastOffset());
     if (last + 1n > this.nextOffset) this.nextOffset = last + 1n;
@@ -137,9 +152,9 @@ export class KafkaPartitionSource implements PartitionSource {
    * Never throws: this runs inside kafkajs's eachBatch, where an exception
    * crashes the consumer and, on the next member, again (issue 9).
    */
-  private toRecord(message: FetchedMessage): StoredRecord {
+  private toRecord(message: FetchedMessage, offset: bigint, copyBytes: (bytes: Buffer) => Uint8Array): StoredRecord {
     try {
-      return fromKafkaMessage(this.topic, this.partition, message);
+      return fromKafkaMessage(this.topic, this.partition, message, copyBytes, offset);
     } catch (err) {
       this.onUnmappable?.(message, err);
       return fromUnmappableMessage(this.topic, this.partition, message);

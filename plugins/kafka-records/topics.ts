@@ -181,7 +181,14 @@ export class TopicAdmin {
         const name = (err as { name?: string }).name ?? '';
         const retriedAlready = name === 'KafkaJSNumberOfRetriesExceeded';
         const retryable =
-          STALE_METADATA.has(type) || RETRYABLE_NAMES.has(name) || (type === 'UNKNOWN_TOPIC_OR_PARTITION' && attempt === 1) || isWriteAfterEnd(err);
+          STALE_METADATA.has(type) ||
+          RETRYABLE_NAMES.has(name) ||
+          (type === 'UNKNOWN_TOPIC_OR_PARTITION' && attempt === 1) ||
+          isWriteAfterEnd(err) ||
+          // kafkajs's fetchTopicOffsets throws a TypeError ("Cannot destructure property 'partitions' of
+          // 'low.pop(...)'") when its metadata has no leader for the topic's partitions, seen while the same
+          // admin created another topic (a group's retry topic, issue 12): a new client reads fresh metadata.
+          err instanceof TypeError;
         if (!retryable || retriedAlready || attempt >= 5 || this.closed) throw toStoreError(err, what);
         this.logger.debug({ attempt, err: (err as Error).message, what }, 'admin call failed; retrying with a new client');
         await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { consumeCommand } from './consume.ts';
+import { dlqCommand } from './dlq.ts';
 import { offsetsCommand } from './offsets.ts';
 import { publishCommand } from './publish.ts';
 import { serveCommand } from './serve.ts';
@@ -14,7 +15,10 @@ function oneLineErrors(command: Command): Command {
 
 export function buildProgram(): Command {
   const program = oneLineErrors(new Command('sluice').description('Sluice: a gRPC streaming gateway in front of Kafka (Liiklus-compatible)'));
-  for (const command of [serveCommand(), ...[publishCommand(), consumeCommand(), offsetsCommand()].map(withConnection)]) program.addCommand(oneLineErrors(command));
+  for (const command of [serveCommand(), ...[publishCommand(), consumeCommand(), offsetsCommand()].map(withConnection), dlqCommand()]) {
+    program.addCommand(oneLineErrors(command));
+    for (const subcommand of command.commands) oneLineErrors(subcommand);
+  }
   return program;
 }
 

@@ -3,9 +3,20 @@ import { tlsCredentials, tokenInterceptor } from './auth.ts';
 import { SluiceClientError } from './errors.ts';
 import { toBuffer } from './records.ts';
 import { toOffsetMap, unary } from './rpc.ts';
-import { Subscription } from './subscription.ts';
-import type { BytesLike, ConnectOptions, EventInput, PublishOptions, PublishRecord, PublishResult, SubscribeOptions } from './types.ts';
-import { createStub, type EventMessage, type LiiklusStub, type PublishReplyMessage, type PublishRequestMessage } from './wire.ts';
+import { Subscription, type SubscriptionTransport } from './subscription.ts';
+import type {
+  BytesLike,
+  ConnectOptions,
+  ConsumedRecord,
+  EventInput,
+  NackOptions,
+  NackResult,
+  PublishOptions,
+  PublishRecord,
+  PublishResult,
+  SubscribeOptions,
+} from './types.ts';
+import { createStub, type EventMessage, type LiiklusStub, type NackRequestMessage, type PublishReplyMessage, type PublishRequestMessage } from './wire.ts';
 
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
@@ -79,6 +90,33 @@ export class SluiceClient {
     await unary(this.stub.Ack, this.stub, 'Ack', { topic, group, groupVersion, partition, offset: offset.toString() }, this.callTimeoutMs);
   }
 
+  /**
+   * Hands a received record back instead of acking it (Sluice extension,
+   * docs/retry.md): the gateway copies it to the group's retry topic (or its
+   * dead-letter topic once the attempts are used up, or with `deadLetter`)
+   * and resolves once the copy is stored. Ack the record afterwards as usual.
+   */
+  async nack(record: ConsumedRecord, options: NackOptions): Promise<NackResult> {
+    const request: NackRequestMessage = {
+      topic: record.topic,
+      group: options.group,
+      groupVersion: options.groupVersion ?? 0,
+      partition: record.partition,
+      offset: record.offset.toString(),
+      key: record.key,
+      headers: record.headers,
+      reason: options.reason,
+      deadLetter: options.deadLetter ?? false,
+      delayMs: options.delayMs ?? 0,
+      maxAttempts: options.maxAttempts ?? 0,
+    };
+    if (record.event !== null) request.liiklusEvent = record.event;
+    else request.value = record.value;
+    const reply = await unary(this.stub.Nack, this.stub, 'Nack', request, this.callTimeoutMs);
+    const retryAt = reply.retryAt === null || reply.retryAt === undefined ? null : new Date(Number(reply.retryAt.seconds) * 1000 + Math.floor(reply.retryAt.nanos / 1e6));
+    return { topic: reply.topic, partition: reply.partition, offset: BigInt(reply.offset), attempt: reply.attempt, deadLettered: reply.deadLettered, retryAt };
+  }
+
   /** Partition -> acked offset for (topic, group, groupVersion). */
   async getOffsets(topic: string, group: string, groupVersion = 0): Promise<Map<number, bigint>> {
     const reply = await unary(this.stub.GetOffsets, this.stub, 'GetOffsets', { topic, group, groupVersion }, this.callTimeoutMs);
@@ -96,10 +134,14 @@ export class SluiceClient {
     if (this.closed) throw new SluiceClientError(status.CANCELLED, 'the client is closed', 'Subscribe');
     const { topic, group } = options;
     const groupVersion = options.groupVersion ?? 0;
-    const subscription = new Subscription(
-      { stub: this.stub, batched: this.batched, ack: (partition, offset) => this.ack(topic, group, partition, offset, groupVersion) },
-      options,
-    );
+    const transport = (topicOf: string): SubscriptionTransport => ({
+      stub: this.stub,
+      batched: this.batched,
+      ack: (partition, offset) => this.ack(topicOf, group, partition, offset, groupVersion),
+      nack: (record, nackOptions) => this.nack(record, nackOptions),
+      forTopic: transport,
+    });
+    const subscription = new Subscription(transport(topic), options);
     this.subscriptions.add(subscription);
     subscription.events$.subscribe({ complete: () => this.subscriptions.delete(subscription) });
     return subscription;

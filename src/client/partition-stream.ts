@@ -2,23 +2,16 @@ import { status, type ClientReadableStream, type StatusObject } from '@grpc/grpc
 import { from, type Observable } from 'rxjs';
 import { backoffDelay, type ResolvedReconnect } from './backoff.ts';
 import { SluiceClientError, toClientError } from './errors.ts';
-import { toConsumedRecord } from './records.ts';
+import type { DecodedReply, SkipMark } from './decoding.ts';
 import type { ConsumedRecord } from './types.ts';
-import type { ReceiveReplyMessage } from './wire.ts';
 
 /** Why a partition stream stopped receiving. */
 export type EndReason = 'revoked' | 'disconnected' | 'closed' | 'abandoned' | 'failed';
 
-/** Records up to `offset` were filtered out by the gateway (ReceiveReply.skipped). */
-interface SkipMark {
-  offset: bigint;
-  skipped: true;
-}
-
 /** What the subscription does around each record (the ack mode lives there). */
 export interface PartitionHooks {
-  /** Runs before `record` is handed over; a rejection ends the stream without handing it over. */
-  beforeHandover(stream: PartitionStream, record: Pick<ConsumedRecord, 'offset'>): Promise<void>;
+  /** Runs before `record` is handed over (undefined: nothing to wait for); a rejection ends the stream without handing it over. */
+  beforeHandover(stream: PartitionStream, record: Pick<ConsumedRecord, 'offset'>): Promise<void> | undefined;
   /** The consumer finished `record`. */
   processed(stream: PartitionStream, record: Pick<ConsumedRecord, 'offset'>): void;
   /** The wire ended (revocation, disconnect, close, failure). */
@@ -38,7 +31,8 @@ export interface PartitionStreamOptions {
   /**
    * Opens the partition's wire, skipping records up to `lastKnownOffset` (0:
    * none): ReceiveBatch (`batched`, up to `maxRecords` per message) or
-   * Receive. A batched wire the gateway does not serve (UNIMPLEMENTED, e.g.
+   * Receive; either way each message arrives decoded (src/client/decoding.ts),
+   * as the replies it carries. A batched wire the gateway does not serve (UNIMPLEMENTED, e.g.
    * Liiklus) is reopened as Receive, and `onUnimplemented` is told so that
    * later streams go straight to Receive.
    */
@@ -125,11 +119,9 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
   }
 
   private attach(call: ClientReadableStream<unknown>): ClientReadableStream<unknown> {
-    const batched = this.batched;
-    call.on('data', (message: ReceiveReplyMessage | { replies: ReceiveReplyMessage[] }) => {
+    call.on('data', (replies: DecodedReply[]) => {
       if (call !== this.call) return;
-      if (batched) for (const reply of (message as { replies: ReceiveReplyMessage[] }).replies) this.onData(reply);
-      else this.onData(message as ReceiveReplyMessage);
+      for (const reply of replies) this.onData(reply);
       this.pauseIfFull();
     });
     call.on('error', () => undefined); // reported through 'status'
@@ -235,7 +227,8 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
       record = this.queue.shift()!;
       this.resumeIfLow();
       try {
-        await this.hooks.beforeHandover(this, record);
+        const waiting = this.hooks.beforeHandover(this, record);
+        if (waiting !== undefined) await waiting;
       } catch (err) {
         const error = toClientError(err, 'Ack');
         this.stop('failed');
@@ -269,16 +262,8 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
     this.hooks.settled(this);
   }
 
-  private onData(reply: ReceiveReplyMessage): void {
+  private onData(record: DecodedReply): void {
     if (this.endReason !== undefined) return;
-    let record: ConsumedRecord | SkipMark;
-    try {
-      record = reply.skipped ? { offset: BigInt(reply.skipped.offset), skipped: true } : toConsumedRecord(this.topic, this.partition, reply);
-    } catch (err) {
-      this.failure = toClientError(err, 'Receive');
-      this.stop('failed');
-      return;
-    }
     // A re-opened call may repeat what the previous one sent (last_known_offset 0 skips nothing).
     if (this.lastReceived !== undefined && record.offset <= this.lastReceived) return;
     this.lastReceived = record.offset;

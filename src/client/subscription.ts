@@ -4,8 +4,21 @@ import { AckBatcher } from './acks.ts';
 import { backoffDelay, DEFAULT_RECONNECT, type ResolvedReconnect } from './backoff.ts';
 import { SluiceClientError } from './errors.ts';
 import { PartitionStream, type EndReason, type PartitionHooks } from './partition-stream.ts';
-import type { AckMode, AckReason, ConsumedRecord, RecordFilter, SubscribeOptions, SubscriptionEvent } from './types.ts';
-import type { AssignmentMessage, LiiklusStub, RecordFilterMessage, SubscribeReplyMessage } from './wire.ts';
+import { resolveGroupId } from '../gateway/group-id.ts';
+import { backoffDelay as retryDelay, readRetryHeaders, SLUICE_HEADER_PREFIX } from '../retry/index.ts';
+import type {
+  AckMode,
+  AckReason,
+  ConsumedRecord,
+  NackOptions,
+  NackResult,
+  RecordFilter,
+  RetryOptions,
+  SubscribeOptions,
+  SubscriptionEvent,
+} from './types.ts';
+import { decodeReceiveBatchReply, decodeReceiveReply } from './decoding.ts';
+import { openDecodedStream, type AssignmentMessage, type LiiklusStub, type RecordFilterMessage, type SubscribeReplyMessage } from './wire.ts';
 
 export const DEFAULT_ACK_EVERY = { records: 1000, ms: 5000 };
 const DEFAULT_BUFFER_SIZE = 32;
@@ -21,6 +34,10 @@ export interface AckEvent {
 export interface SubscriptionTransport {
   stub: LiiklusStub;
   ack(partition: number, offset: bigint): Promise<void>;
+  /** Hands a record back (Nack; docs/retry.md). */
+  nack(record: ConsumedRecord, options: NackOptions): Promise<NackResult>;
+  /** The same connection, acking on another topic (the group's retry topic). */
+  forTopic(topic: string): SubscriptionTransport;
   /** Which batched RPCs the gateway is believed to serve; set to false on UNIMPLEMENTED. */
   batched: { receive: boolean };
 }
@@ -61,10 +78,15 @@ export class Subscription implements AsyncIterable<PartitionStream> {
   private closing: Promise<void> | undefined;
   private iterated = false;
   private wake: (() => void) | undefined;
+  /** With `retry`: the member of the same group on its retry topic, whose streams this one hands out too. */
+  private readonly companion: Subscription | undefined;
+  private readonly retryOptions: RetryOptions | undefined;
 
   constructor(
     private readonly transport: SubscriptionTransport,
     private readonly options: SubscribeOptions,
+    /** Set on a retry topic's companion: the subscription that hands out its streams. */
+    private readonly parent?: Subscription,
   ) {
     this.topic = options.topic;
     this.group = options.group;
@@ -99,6 +121,23 @@ export class Subscription implements AsyncIterable<PartitionStream> {
         }
       },
     };
+    this.retryOptions = parent === undefined ? options.retry : undefined;
+    if (this.retryOptions !== undefined) {
+      // A retry copy carries its attempt in headers, which LiiklusEventRecord cannot (docs/retry.md).
+      if (options.format === 'event') throw new Error("retry needs format 'binary': an event record (format 'event') has no headers to carry its attempt");
+      const retryTopic = this.retryOptions.topic ?? `${this.topic}.${resolveGroupId(this.group, this.groupVersion).name}.retry`;
+      const companion = new Subscription(transport.forTopic(retryTopic), { ...options, topic: retryTopic, retry: undefined }, this);
+      companion.events$.subscribe({
+        next: (event) => event.type !== 'closed' && this.events.next(event),
+        complete: () => {
+          // The retry topic's member failed (or ended): so does the subscription, as one.
+          if (this.state !== 'running') return;
+          this.failure ??= companion.failure;
+          void this.close();
+        },
+      });
+      this.companion = companion;
+    }
     this.connect();
   }
 
@@ -154,7 +193,21 @@ export class Subscription implements AsyncIterable<PartitionStream> {
       for await (const stream of this) {
         loops.push(
           (async () => {
-            for await (const record of stream) await handler(record, stream);
+            for await (const record of stream) {
+              if (this.retryOptions === undefined) {
+                // A synchronous handler costs no await per record.
+                const result = handler(record, stream);
+                if (isThenable(result)) await result;
+                continue;
+              }
+              annotate(record);
+              try {
+                await handler(record, stream);
+              } catch (error) {
+                // Handed back (stored in the retry or dead-letter topic) before the loop acks past it.
+                await this.handBack(record, error);
+              }
+            }
           })().catch((error: unknown) => {
             failure ??= { error };
             void this.close();
@@ -168,6 +221,31 @@ export class Subscription implements AsyncIterable<PartitionStream> {
   }
 
   /**
+   * Hands `record` back after its handler failed: to the retry topic, or the
+   * dead-letter topic once its attempts are used up (or when
+   * `retry.deadLetterIf` says so). Throws when the gateway could not store
+   * the copy: the record is then not acked (each() ends with that error).
+   */
+  async handBack(record: ConsumedRecord, error: unknown): Promise<NackResult> {
+    const retry = this.retryOptions ?? this.parent?.retryOptions ?? {};
+    const reason = (error instanceof Error ? error.message || error.name : String(error)).slice(0, 1000) || 'handler failed';
+    const attempt = record.attempt ?? annotate(record).attempt!;
+    const backoff = retry.backoff;
+    // Malformed sluice-* headers (not written by a gateway) would be refused: hand the record back without them, as attempt 1.
+    const sent = hasValidRetryHeaders(record) ? record : { ...record, headers: withoutSluiceHeaders(record.headers) };
+    const result = await this.transport.nack(sent, {
+      group: this.group,
+      groupVersion: this.groupVersion,
+      reason,
+      deadLetter: retry.deadLetterIf?.(error) ?? false,
+      delayMs: backoff === undefined ? 0 : retryDelay({ maxMs: Number.MAX_SAFE_INTEGER, factor: 2, ...backoff }, attempt),
+      maxAttempts: retry.maxAttempts ?? 0,
+    });
+    this.events.next({ type: 'nacked', topic: record.topic, partition: record.partition, offset: record.offset, reason, result });
+    return result;
+  }
+
+  /**
    * Ends every partition stream, waits (up to closeTimeoutMs) for records being
    * processed, stores the last processed offsets, then leaves the group. Idempotent.
    */
@@ -178,6 +256,7 @@ export class Subscription implements AsyncIterable<PartitionStream> {
 
   private async shutdown(): Promise<void> {
     this.state = 'closing';
+    const companionClosed = this.companion?.close();
     this.retry?.unsubscribe();
     this.wakeIterator();
     const openAtClose = [...this.open.values()];
@@ -188,6 +267,7 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     this.batcher.stop();
     this.call?.cancel();
     this.call = undefined;
+    await companionClosed;
     this.state = 'closed';
     this.events.next({ type: 'closed' });
     this.events.complete();
@@ -229,7 +309,9 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     const stream = new PartitionStream({
       open: (lastKnownOffset, useBatch, maxRecords) => {
         const request = { assignment, format, lastKnownOffset: lastKnownOffset.toString() };
-        return useBatch ? stub.ReceiveBatch({ request, maxRecords, maxBytes: 0 }) : stub.Receive(request);
+        return useBatch
+          ? openDecodedStream(stub, 'ReceiveBatch', { request, maxRecords, maxBytes: 0 }, (m) => decodeReceiveBatchReply(m, this.topic, assignment.partition))
+          : openDecodedStream(stub, 'Receive', request, (m) => decodeReceiveReply(m, this.topic, assignment.partition));
       },
       batched: batched.receive,
       onUnimplemented: () => (batched.receive = false),
@@ -242,9 +324,11 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     });
     this.open.set(assignment.partition, stream);
     this.unsettled.add(stream);
-    this.ready.push(stream);
+    // A retry topic's streams are handed out by the subscription they belong to.
+    const home = this.parent ?? this;
+    home.ready.push(stream);
     this.events.next({ type: 'assigned', partition: assignment.partition, sessionId: assignment.sessionId });
-    this.wakeIterator();
+    home.wakeIterator();
   }
 
   private onSubscribeStatus(call: ClientReadableStream<SubscribeReplyMessage>, s: StatusObject): void {
@@ -270,17 +354,17 @@ export class Subscription implements AsyncIterable<PartitionStream> {
     if (this.state === 'running') this.connect();
   }
 
-  private async beforeHandover(stream: PartitionStream, record: Pick<ConsumedRecord, 'offset'>): Promise<void> {
-    if (this.ackMode !== 'before') return;
+  /** Undefined when there is nothing to wait for (at-least-once, or already acked ahead): no await per record. */
+  private beforeHandover(stream: PartitionStream, record: Pick<ConsumedRecord, 'offset'>): Promise<void> | undefined {
+    if (this.ackMode !== 'before') return undefined;
     const ahead = this.ackedAhead.get(stream);
-    if (ahead !== undefined && record.offset <= ahead) return;
+    if (ahead !== undefined && record.offset <= ahead) return undefined;
     // At-most-once: the position must be stored before the record is handed
     // over. Ack what is already here in one go, so a round trip covers up to
     // bufferSize records rather than one.
     const buffered = stream.highestBuffered;
     const upTo = buffered !== undefined && buffered > record.offset ? buffered : record.offset;
-    await this.batcher.ackNow(stream.partition, upTo, 'before');
-    this.ackedAhead.set(stream, upTo);
+    return this.batcher.ackNow(stream.partition, upTo, 'before').then(() => void this.ackedAhead.set(stream, upTo));
   }
 
   /**
@@ -319,9 +403,10 @@ export class Subscription implements AsyncIterable<PartitionStream> {
       }
     }
     // A stream nobody took yet, that has nothing left to hand over, is dropped.
-    const waiting = this.ready.indexOf(stream);
+    const home = this.parent ?? this;
+    const waiting = home.ready.indexOf(stream);
     if (waiting >= 0 && stream.buffered === 0 && reason !== 'failed') {
-      this.ready.splice(waiting, 1);
+      home.ready.splice(waiting, 1);
       this.unsettled.delete(stream);
     }
   }
@@ -342,3 +427,35 @@ function toFilterMessage(filter: RecordFilter): RecordFilterMessage {
     keyPrefix: filter.keyPrefix === undefined ? Buffer.alloc(0) : bytes(filter.keyPrefix),
   };
 }
+
+/**
+ * Sets `attempt` and `origin` from the record's sluice-* headers (a retry
+ * copy), else 1 and its own coordinates. Malformed headers count as none.
+ */
+function annotate(record: ConsumedRecord): ConsumedRecord {
+  let retry;
+  try {
+    retry = readRetryHeaders((name) => record.headers[name]);
+  } catch {
+    retry = undefined;
+  }
+  record.attempt = retry?.attempt ?? 1;
+  record.origin = retry?.origin ?? { topic: record.topic, partition: record.partition, offset: record.offset };
+  return record;
+}
+
+function hasValidRetryHeaders(record: ConsumedRecord): boolean {
+  try {
+    readRetryHeaders((name) => record.headers[name]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function withoutSluiceHeaders(headers: Record<string, Buffer>): Record<string, Buffer> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !name.startsWith(SLUICE_HEADER_PREFIX)));
+}
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';

@@ -76,6 +76,55 @@ export interface ConsumedRecord {
   replay: boolean;
   /** Set with format 'event'. */
   event: LiiklusEvent | null;
+  /**
+   * Subscriptions with `retry`: the delivery this is (1: first; 2 and up:
+   * from the retry topic), set before the handler of each() runs.
+   */
+  attempt?: number;
+  /** Subscriptions with `retry`: where the record was first published (a retry copy's own coordinates differ). */
+  origin?: RecordOrigin;
+}
+
+/** A record's coordinates in the topic it was first published to. */
+export interface RecordOrigin {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+/** How records whose handler throws are retried (docs/retry.md). */
+export interface RetryOptions {
+  /** Deliveries before a record is dead-lettered. Default: the gateway's RETRY_MAX_ATTEMPTS (5). */
+  maxAttempts?: number;
+  /** Delay before attempt n+1: initialMs × factor^(n-1), at most maxMs. Default: the gateway's RETRY_BACKOFF_*. */
+  backoff?: { initialMs: number; maxMs?: number; factor?: number };
+  /** The group's retry topic. Default `<topic>.<group>.retry` (the gateway's default RETRY_TOPIC). */
+  topic?: string;
+  /** A handler error for which retrying is pointless: dead-letter the record at once. */
+  deadLetterIf?: (error: unknown) => boolean;
+}
+
+/** A record handed back instead of acked (SluiceClient.nack). */
+export interface NackOptions {
+  group: string;
+  groupVersion?: number;
+  reason: string;
+  /** Dead-letter now, whatever the attempt. */
+  deadLetter?: boolean;
+  /** 0 / absent: the gateway's backoff. */
+  delayMs?: number;
+  /** 0 / absent: the gateway's maximum. */
+  maxAttempts?: number;
+}
+
+/** Where Nack stored the copy. */
+export interface NackResult {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  attempt: number;
+  deadLettered: boolean;
+  retryAt: Date | null;
 }
 
 export interface ReconnectOptions {
@@ -89,7 +138,8 @@ export interface ReconnectOptions {
   maxAttempts?: number;
 }
 
-export type AckMode = 'after' | 'before';
+/** 'none': never ack (read without moving the group, e.g. to browse a dead-letter topic). */
+export type AckMode = 'after' | 'before' | 'none';
 
 export interface SubscribeOptions {
   topic: string;
@@ -117,6 +167,13 @@ export interface SubscribeOptions {
   reconnect?: ReconnectOptions | false;
   /** How long close() waits for records being processed to finish. Default 5000 ms. */
   closeTimeoutMs?: number;
+  /**
+   * Retry and dead-letter (a Sluice gateway extension; docs/retry.md): the
+   * group's retry topic is consumed too, and a record whose each() handler
+   * throws is handed back (Nack) to be retried later, or dead-lettered once
+   * its attempts are used up, instead of ending the subscription.
+   */
+  retry?: RetryOptions;
 }
 
 /**
@@ -134,6 +191,8 @@ export type SubscriptionEvent =
   | { type: 'disconnected'; error: SluiceClientError; attempt: number; retryInMs: number }
   /** A partition's Receive ended with UNAVAILABLE or CANCELLED while the Subscribe lives: it is opened again in retryInMs. */
   | { type: 'receive-interrupted'; partition: number; sessionId: string; error: SluiceClientError; attempt: number; retryInMs: number }
+  /** Subscriptions with `retry`: the record at (topic, partition, offset) was handed back; `result` says where its copy went. */
+  | { type: 'nacked'; topic: string; partition: number; offset: bigint; reason: string; result: NackResult }
   | { type: 'closed' };
 
 /** Conditions a record must all meet to be delivered (docs/filters.md). */

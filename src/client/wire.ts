@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { LOADER_OPTIONS, PROTO_PATH } from '../grpc/proto.ts';
 import type { AssignmentMessage, LiiklusEventMessage, TimestampMessage } from '../grpc/messages.ts';
+import type { DecodedReply } from './decoding.ts';
 
 export type { AssignmentMessage, TimestampMessage };
 export type EventMessage = LiiklusEventMessage;
@@ -106,6 +107,32 @@ export interface LiiklusStub extends grpc.Client {
   GetEndOffsets: UnaryMethod<{ topic: string }, OffsetsReplyMessage>;
   ReceiveBatch: StreamMethod<ReceiveBatchRequestMessage, ReceiveBatchReplyMessage>;
   PublishBatch: UnaryMethod<{ records: PublishRequestMessage[] }, { results: PublishReplyMessage[] }>;
+  Nack: UnaryMethod<NackRequestMessage, NackReplyMessage>;
+}
+
+export interface NackRequestMessage {
+  topic: string;
+  group: string;
+  groupVersion: number;
+  partition: number;
+  offset: string;
+  key?: Uint8Array;
+  value?: Uint8Array;
+  headers?: Record<string, Uint8Array>;
+  liiklusEvent?: Partial<EventMessage>;
+  reason: string;
+  deadLetter?: boolean;
+  delayMs?: number;
+  maxAttempts?: number;
+}
+
+export interface NackReplyMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  attempt: number;
+  deadLettered: boolean;
+  retryAt: TimestampMessage | null;
 }
 
 export interface ReceiveBatchRequestMessage {
@@ -133,4 +160,20 @@ function stubConstructor(): grpc.ServiceClientConstructor {
 export function createStub(address: string, credentials: grpc.ChannelCredentials, options: grpc.ClientOptions): LiiklusStub {
   const Stub = stubConstructor();
   return new Stub(address, credentials, options) as unknown as LiiklusStub;
+}
+
+/**
+ * Opens Receive or ReceiveBatch with `decode` (src/client/decoding.ts) as the
+ * reply deserializer in place of the generated one: 'data' carries the
+ * replies of each message, already records. The request is serialized by the
+ * generated code, as for every other call.
+ */
+export function openDecodedStream(
+  stub: LiiklusStub,
+  method: 'Receive' | 'ReceiveBatch',
+  request: ReceiveRequestMessage | ReceiveBatchRequestMessage,
+  decode: (message: Buffer) => DecodedReply[],
+): grpc.ClientReadableStream<DecodedReply[]> {
+  const definition = (stub.constructor as grpc.ServiceClientConstructor).service[method]!;
+  return stub.makeServerStreamRequest(definition.path, definition.requestSerialize, decode, request);
 }

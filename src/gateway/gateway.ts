@@ -23,10 +23,14 @@ import { nextOffsets, replayWatermark, subscriptionPositions } from './positions
 import { Session } from './session.ts';
 import { SessionRegistry } from './session-registry.ts';
 import { StreamStats } from './stream-stats.ts';
+import { RetryDesk } from './retry-desk.ts';
+import { DEFAULT_RETRY_POLICY, holdUntilDue, type RetryPolicy } from '../retry/index.ts';
 import type {
   AckCommand,
   AssignmentEvent,
   DeliveredBatch,
+  NackCommand,
+  NackResult,
   OffsetsQuery,
   PublishCommand,
   ReceiveCommand,
@@ -47,6 +51,8 @@ export interface GatewayOptions {
   maxTrackedPartitions?: number;
   /** Checks a record before it is published (schema validation); see PublishCheck. */
   publishCheck?: PublishCheck;
+  /** Retry and dead-letter topics, attempts and backoff (Nack); default DEFAULT_RETRY_POLICY. */
+  retryPolicy?: RetryPolicy;
 }
 
 /**
@@ -77,6 +83,8 @@ export class Gateway {
   private readonly acks = new InFlight();
   private readonly stopping = new AbortController();
   private publishCheck: PublishCheck | undefined;
+  /** Nack (retry and dead-letter copies) and the holding of retry topics' records; its counts feed metrics. */
+  readonly retries: RetryDesk;
 
   constructor(
     private readonly records: RecordsStore,
@@ -86,6 +94,7 @@ export class Gateway {
   ) {
     this.activity = new ActivityLog(options.maxTrackedPartitions ?? 10_000);
     this.publishCheck = options.publishCheck;
+    this.retries = new RetryDesk(options.retryPolicy ?? DEFAULT_RETRY_POLICY, (envelope) => this.records.publish(envelope));
     // Every open stream listens for shutdown: thousands of listeners are expected.
     setMaxListeners(0, this.stopping.signal);
   }
@@ -220,7 +229,11 @@ export class Gateway {
         () => replayWatermark(this.positions, session.topic, session.group.name, command.partition),
         'cannot start receiving',
       );
-      for await (const batch of source.batches(stop.signal)) {
+      // A retry topic's records wait until due (a decorator decided once per stream: other topics pay nothing per record).
+      const pulled = this.retries.holdsRecords(session.topic, session.group)
+        ? holdUntilDue(source.batches(stop.signal), stop.signal, this.retries.counts)
+        : source.batches(stop.signal);
+      for await (const batch of pulled) {
         stream.pulled += batch.length;
         const fresh = skipKnown(batch, command.lastKnownOffset);
         // Filtered: one marker covers every record skipped at the end of a
@@ -253,6 +266,18 @@ export class Gateway {
     const topic = requireTopic('topic', command.topic);
     const group = resolveGroupId(requireGroup('group', command.group), command.groupVersion);
     return this.store(topic, group, command.partition, command.offset);
+  }
+
+  /**
+   * Hands a record back instead of acking it: writes a copy to the group's
+   * retry topic (or dead-letter topic) and resolves once it is stored; the
+   * caller then acks the record as usual.
+   */
+  nack(command: NackCommand): Promise<NackResult> {
+    this.ensureServing();
+    requireTopic('topic', command.topic);
+    const group = resolveGroupId(requireGroup('group', command.group), command.groupVersion);
+    return this.acks.track(this.retries.nack(command, group));
   }
 
   private store(topic: string, group: GroupId, partition: number, offset: bigint): Promise<void> {

@@ -21,13 +21,30 @@ export class Session {
     readonly matches?: RecordPredicate,
   ) {}
 
-  /** Records the member's whole assignment; returns the sources that are new to it. */
+  /**
+   * Records the member's whole assignment; returns the sources that are new to
+   * it. The Receive of a partition revoked (or assigned anew) ends now, even
+   * while it waits on something other than its source (a retry topic's record
+   * held until due), rather than when it next pulls.
+   */
   assign(current: readonly PartitionSource[]): PartitionSource[] {
     const fresh = current.filter((source) => this.sources.get(source.partition) !== source);
     const kept = new Set(current.map((s) => s.partition));
-    for (const partition of this.sources.keys()) if (!kept.has(partition)) this.sources.delete(partition);
-    for (const source of fresh) this.sources.set(source.partition, source);
+    for (const partition of this.sources.keys()) {
+      if (kept.has(partition)) continue;
+      this.sources.delete(partition);
+      this.endReader(partition, 'partition revoked');
+    }
+    for (const source of fresh) {
+      if (this.sources.has(source.partition)) this.endReader(source.partition, 'partition assigned anew');
+      this.sources.set(source.partition, source);
+    }
     return fresh;
+  }
+
+  private endReader(partition: number, why: string): void {
+    this.readers.get(partition)?.abort(new Error(why));
+    this.readers.delete(partition);
   }
 
   source(partition: number): PartitionSource | undefined {

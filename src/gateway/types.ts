@@ -59,3 +59,36 @@ export interface OffsetsQuery {
   group: string;
   groupVersion: number;
 }
+
+/** A record handed back instead of acked (Nack): copied to the group's retry or dead-letter topic. */
+export interface NackCommand {
+  /** Where the record was received: the group's topic or its retry topic. */
+  topic: string;
+  group: string;
+  groupVersion: number;
+  partition: number;
+  offset: bigint;
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  event: CloudEvent | null;
+  headers: ReadonlyMap<string, Uint8Array>;
+  reason: string;
+  /** Dead-letter now, whatever the attempt. */
+  deadLetter: boolean;
+  /** 0: the policy's backoff. */
+  delayMs: number;
+  /** 0: the policy's maximum. */
+  maxAttempts: number;
+}
+
+export interface NackResult {
+  /** The retry or dead-letter topic, and where the copy landed there. */
+  topic: string;
+  partition: number;
+  offset: bigint;
+  /** Retry: the attempt the copy will be; dead letter: the attempts made. */
+  attempt: number;
+  deadLettered: boolean;
+  /** When the retry copy is due (undefined for a dead letter). */
+  retryAt: Date | undefined;
+}

@@ -1,6 +1,6 @@
 import type { Action } from '../auth/index.ts';
 import { resolveGroupId } from '../gateway/index.ts';
-import type { AckRequest, GetEndOffsetsRequest, GetOffsetsRequest, PublishRequest, ReceiveRequest, SubscribeRequest } from './messages.ts';
+import type { AckRequest, GetEndOffsetsRequest, GetOffsetsRequest, NackRequest, PublishRequest, ReceiveRequest, SubscribeRequest } from './messages.ts';
 
 /** Batched shapes (docs: DESIGN §2), read only for their names here. */
 interface PublishBatchRequest {
@@ -62,6 +62,9 @@ export const ACCESS: Record<string, (request: any) => Access> = {
     r.assignment?.sessionId
       ? { checks: [], session: { field: 'assignment.session_id', id: r.assignment.sessionId, action: 'ack' } }
       : { checks: [{ action: 'ack', topic: topic('topic', r.topic), group: group('group', r.group, r.groupVersion) }] },
+  // Handing a record back is the other way to move past it: `ack` on (topic, group). The copy goes to the
+  // group's own retry or dead-letter topic, named by the gateway from its configuration, never by the caller.
+  Nack: (r: NackRequest) => ({ checks: [{ action: 'ack', topic: topic('topic', r.topic), group: group('group', r.group, r.groupVersion) }] }),
   GetOffsets: (r: GetOffsetsRequest) => ({
     checks: [{ action: 'read-offsets', topic: topic('topic', r.topic), group: group('group', r.group, r.groupVersion) }],
   }),

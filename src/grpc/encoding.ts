@@ -65,9 +65,11 @@ function varintSize(n: number): number {
 }
 
 /** A uint64 / int64 as a number when exact, else as the unsigned 64-bit bigint (two's complement for negatives). */
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 function varint64(value: bigint | number): number | bigint {
   if (typeof value === 'number') return value >= 0 ? value : BigInt.asUintN(64, BigInt(value));
-  if (value >= 0n && value <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(value);
+  if (value >= 0n && value <= MAX_SAFE) return Number(value);
   return value < 0n ? value + TWO_POW_64 : value;
 }
 
@@ -119,12 +121,9 @@ class Writer {
 const lenField = (field: number, length: number) => varintSize(field) + varintSize(length) + length;
 const strLen = (text: string) => Buffer.byteLength(text, 'utf8');
 
-/** Seconds and nanos of a Timestamp message for `date`. */
-function timestampParts(date: Date): { seconds: number; nanos: number } {
-  const millis = date.getTime();
-  const seconds = Math.floor(millis / 1000);
-  return { seconds, nanos: (millis - seconds * 1000) * 1_000_000 };
-}
+/** Seconds and nanos of a Timestamp message for `millis` (no object per record). */
+const timestampSeconds = (millis: number) => Math.floor(millis / 1000);
+const timestampNanos = (millis: number, seconds: number) => (millis - seconds * 1000) * 1_000_000;
 
 function timestampSize(seconds: number, nanos: number): number {
   return (seconds !== 0 ? 1 + varint64Size(varint64(seconds)) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
@@ -188,7 +187,9 @@ function asSent(record: StoredRecord, format: ContentFormat): StoredRecord {
 
 /** Size of the inner Record / LiiklusEventRecord message. */
 function innerSize(record: StoredRecord, format: ContentFormat, replay: boolean): number {
-  const { seconds, nanos } = timestampParts(record.timestamp);
+  const millis = record.timestamp.getTime();
+  const seconds = timestampSeconds(millis);
+  const nanos = timestampNanos(millis, seconds);
   const common = commonSize(record, replay, varint64(record.offset), timestampSize(seconds, nanos));
   if (format !== 'event') {
     const value = record.value !== null && record.value.length > 0 ? lenField(RECORD_VALUE, record.value.length) : 0;
@@ -203,9 +204,9 @@ export function receiveReplySize(record: StoredRecord, format: ContentFormat, re
   return lenField(REPLY_RECORD, innerSize(asSent(record, format), format, replay));
 }
 
-function writeReply(w: Writer, record: StoredRecord, format: ContentFormat, replay: boolean): void {
+function writeReply(w: Writer, record: StoredRecord, format: ContentFormat, replay: boolean, inner: number): void {
   w.varint(format !== 'event' ? REPLY_RECORD : REPLY_EVENT_RECORD);
-  w.varint(innerSize(record, format, replay));
+  w.varint(inner);
   const offset = varint64(record.offset);
   if (offset !== 0) {
     w.varint(RECORD_OFFSET);
@@ -220,7 +221,9 @@ function writeReply(w: Writer, record: StoredRecord, format: ContentFormat, repl
     w.varint(eventSize(event));
     writeEvent(w, event);
   }
-  const { seconds, nanos } = timestampParts(record.timestamp);
+  const millis = record.timestamp.getTime();
+  const seconds = timestampSeconds(millis);
+  const nanos = timestampNanos(millis, seconds);
   w.varint(RECORD_TIMESTAMP);
   w.varint(timestampSize(seconds, nanos));
   if (seconds !== 0) {
@@ -269,32 +272,50 @@ function writeEvent(w: Writer, event: NonNullable<StoredRecord['event']>): void 
 /** One ReceiveReply message. */
 export function encodeReceiveReply(stored: StoredRecord, format: ContentFormat, replay: boolean): Buffer {
   const record = asSent(stored, format);
-  const w = new Writer(Buffer.allocUnsafe(lenField(REPLY_RECORD, innerSize(record, format, replay))));
-  writeReply(w, record, format, replay);
+  const inner = innerSize(record, format, replay);
+  const w = new Writer(Buffer.allocUnsafe(lenField(REPLY_RECORD, inner)));
+  writeReply(w, record, format, replay, inner);
   return w.buf;
 }
 
 /**
- * One ReceiveBatchReply of `records[from, to)`; `sizes[i]` is receiveReplySize
- * of records[i] (already computed to bound the batch).
+ * The replies of one batch, each record measured once: kept in the form it
+ * is sent in with its encoded size, so that bounding the batch and encoding
+ * it never size (nor, for an event sent as BINARY, serialize) a record twice.
  */
-export function encodeReceiveBatchReply(
-  records: readonly StoredRecord[],
-  from: number,
-  to: number,
-  sizes: readonly number[],
-  format: ContentFormat,
-  isReplay: (record: StoredRecord) => boolean,
-): Buffer {
-  let total = 0;
-  for (let i = from; i < to; i++) total += lenField(BATCH_REPLIES, sizes[i]!);
-  const w = new Writer(Buffer.allocUnsafe(total));
-  for (let i = from; i < to; i++) {
-    w.varint(BATCH_REPLIES);
-    w.varint(sizes[i]!);
-    writeReply(w, asSent(records[i]!, format), format, isReplay(records[i]!));
+export class MeasuredReplies {
+  private readonly sent: StoredRecord[] = [];
+  private readonly inner: number[] = [];
+  private readonly replay: boolean[] = [];
+
+  constructor(private readonly format: ContentFormat) {}
+
+  get length(): number {
+    return this.sent.length;
   }
-  return w.buf;
+
+  /** Measures the next record: the size of its ReceiveReply. Throws NotAnEventError when the format cannot carry it. */
+  add(record: StoredRecord, replay: boolean): number {
+    const sent = asSent(record, this.format);
+    const inner = innerSize(sent, this.format, replay);
+    this.sent.push(sent);
+    this.inner.push(inner);
+    this.replay.push(replay);
+    return lenField(REPLY_RECORD, inner);
+  }
+
+  /** One ReceiveBatchReply of replies [from, to). */
+  encodeBatch(from: number, to: number): Buffer {
+    let total = 0;
+    for (let i = from; i < to; i++) total += lenField(BATCH_REPLIES, lenField(REPLY_RECORD, this.inner[i]!));
+    const w = new Writer(Buffer.allocUnsafe(total));
+    for (let i = from; i < to; i++) {
+      w.varint(BATCH_REPLIES);
+      w.varint(lenField(REPLY_RECORD, this.inner[i]!));
+      writeReply(w, this.sent[i]!, this.format, this.replay[i]!, this.inner[i]!);
+    }
+    return w.buf;
+  }
 }
 
 /** A ReceiveReply carrying only the `skipped` marker (filtered subscriptions). */

@@ -1,10 +1,12 @@
 import { InvalidArgumentError, type AutoOffsetReset, type CloudEvent } from '../contracts/index.ts';
 import type { RecordFilterSpec } from '../filtering/index.ts';
-import type { AckCommand, OffsetsQuery, PublishCommand, ReceiveCommand, SubscribeCommand } from '../gateway/index.ts';
+import type { AckCommand, NackCommand, NackResult, OffsetsQuery, PublishCommand, ReceiveCommand, SubscribeCommand } from '../gateway/index.ts';
 import type {
   AckRequest,
   GetOffsetsRequest,
   LiiklusEventMessage,
+  NackReply,
+  NackRequest,
   OffsetsReply,
   PublishRequest,
   RecordFilterMessage,
@@ -139,4 +141,44 @@ export function toOffsetsReply(offsets: ReadonlyMap<number, bigint>): OffsetsRep
   const reply: OffsetsReply = { offsets: {} };
   for (const [partition, offset] of offsets) reply.offsets[String(partition)] = offset.toString();
   return reply;
+}
+
+export function toNackCommand(request: NackRequest): NackCommand {
+  let event: CloudEvent | null = null;
+  if (request.event === 'liiklusEvent' && request.liiklusEvent) {
+    try {
+      event = toCloudEvent(request.liiklusEvent);
+    } catch (err) {
+      // The same checks as Publish, named as this message spells the field.
+      if (err instanceof InvalidArgumentError) throw new InvalidArgumentError(err.field.replace(/^liiklusEvent/, 'liiklus_event'), err.reason);
+      throw err;
+    }
+  }
+  return {
+    topic: request.topic,
+    group: request.group,
+    groupVersion: request.groupVersion,
+    partition: request.partition,
+    offset: BigInt(request.offset),
+    key: request.key.length > 0 ? request.key : null,
+    value: event === null ? request.value : null,
+    event,
+    headers: new Map(Object.entries(request.headers ?? {})),
+    reason: request.reason,
+    deadLetter: request.deadLetter,
+    delayMs: request.delayMs,
+    maxAttempts: request.maxAttempts,
+  };
+}
+
+export function toNackReply(result: NackResult): NackReply {
+  const retryAt = result.retryAt === undefined ? null : { seconds: String(Math.floor(result.retryAt.getTime() / 1000)), nanos: (result.retryAt.getTime() % 1000) * 1e6 };
+  return {
+    topic: result.topic,
+    partition: result.partition,
+    offset: result.offset.toString(),
+    attempt: result.attempt,
+    deadLettered: result.deadLettered,
+    retryAt,
+  };
 }

@@ -121,3 +121,29 @@ export interface ReceiveBatchRequest {
 export interface PublishBatchRequest {
   records: PublishRequest[];
 }
+
+export interface NackRequest {
+  topic: string;
+  group: string;
+  groupVersion: number;
+  partition: number;
+  offset: string;
+  key: Buffer;
+  value: Buffer;
+  headers: Record<string, Buffer>;
+  liiklusEvent?: LiiklusEventMessage | null;
+  event?: 'liiklusEvent';
+  reason: string;
+  deadLetter: boolean;
+  delayMs: number;
+  maxAttempts: number;
+}
+
+export interface NackReply {
+  topic: string;
+  partition: number;
+  offset: string;
+  attempt: number;
+  deadLettered: boolean;
+  retryAt: TimestampMessage | null;
+}

@@ -68,6 +68,20 @@ export class Metrics {
         this.inc(gateway.stats.deliveredTotal);
       },
     });
+    new Counter({
+      name: 'sluice_retry_records_total',
+      help: 'Nack and retry topics (docs/retry.md): copies written to retry topics (retried) and dead-letter topics (dead_lettered); records of retry topics held back until due (held) and released once due (released)',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        this.reset();
+        const counts = gateway.retries.counts;
+        this.inc({ outcome: 'retried' }, counts.retried);
+        this.inc({ outcome: 'dead_lettered' }, counts.deadLettered);
+        this.inc({ outcome: 'held' }, counts.held);
+        this.inc({ outcome: 'released' }, counts.released);
+      },
+    });
     this.maxSeries = sources?.maxSeries ?? 2_000;
     const capped = this.capped;
 

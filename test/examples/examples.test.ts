@@ -67,6 +67,26 @@ describe('examples (against a real gateway)', () => {
     expect(second.stdout).toMatch(/: order 1 of customer-1, 10\n/);
     expect(second.stdout.trim().split('\n').at(-1)).toBe('handled 1 order');
   }, 60_000);
+
+  it('the retry consumer pays every order, retries the ones that fail once, dead-letters the one that always fails, and is not held up by it', async () => {
+    const topic = uniqueName('orders');
+    const group = uniqueName('payments');
+    const env = { SLUICE_ADDRESS: gateway.address, SLUICE_TOPIC: topic };
+    expect(await runExample('producer', { ...env, SLUICE_COUNT: '10' })).toMatchObject({ code: 0, stderr: '' });
+    const consumed = await runExample('retry-consumer', { ...env, SLUICE_GROUP: group, SLUICE_MAX: '10' });
+    expect(consumed).toMatchObject({ code: 0, stderr: '' });
+    const out = consumed.stdout.trim().split('\n');
+    const paid = out.filter((line) => / paid$/.test(line)).map((line) => Number(/order (\d+)/.exec(line)![1]));
+    expect(paid.sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 6, 7, 8, 9, 10]);
+    expect(out).toContainEqual(expect.stringMatching(/^order 4 attempt 2 \(orders-\w+ partition \d offset \d+\)$/));
+    expect(out.filter((line) => line.startsWith('order 5 attempt'))).toHaveLength(3);
+    expect(out).toContainEqual(`dead-lettered to ${topic}.${group}.dlq after 3 attempts: card declined`);
+    // Order 8 is in order 5's partition (customer-2) and had its turn before order 5's second attempt.
+    const line = (start: string) => out.findIndex((l) => l.startsWith(start));
+    expect(line('order 8 attempt 1 ')).toBeGreaterThan(0);
+    expect(line('order 8 attempt 1 ')).toBeLessThan(line('order 5 attempt 2 '));
+    expect(out.at(-1)).toBe('settled 10 orders');
+  }, 60_000);
 });
 
 describe('examples with authentication on', () => {

@@ -22,7 +22,9 @@ describe('Kafka records store config', () => {
       topicPartitions: 8,
       topicReplication: 1,
       autoCreateTopics: true,
-      fetchMaxBytesPerPartition: 256 * 1024,
+      fetchMaxBytesPerPartition: 1024 * 1024,
+      fetchMaxWaitMs: 100,
+      partitionBufferMaxBytes: 16 * 1024 * 1024,
       partitionBufferRecords: 1000,
       partitionBufferBytes: 512 * 1024,
     });
@@ -50,7 +52,7 @@ describe('Kafka records store config', () => {
     expect(config.topicPartitions).toBe(32);
     expect(config.topicReplication).toBe(3);
     expect(config.autoCreateTopics).toBe(false);
-    expect(config.fetchMaxWaitMs).toBe(250);
+    expect(config.fetchMaxWaitMs).toBe(100);
   });
 
   it.each([

@@ -70,6 +70,10 @@ export class TestClient {
     return this.unary('Ack', request);
   }
 
+  nack(request: object): Promise<{ topic: string; partition: number; offset: string; attempt: number; deadLettered: boolean }> {
+    return this.unary('Nack', request);
+  }
+
   getOffsets(request: object): Promise<{ offsets: Record<string, string> }> {
     return this.unary('GetOffsets', request);
   }

@@ -4,7 +4,7 @@ import type { StoredRecord } from '../../src/contracts/index.ts';
 import {
   encodePublishBatchReply,
   encodePublishReply,
-  encodeReceiveBatchReply,
+  MeasuredReplies,
   encodeReceiveReply,
   NotAnEventError,
   receiveReplySize,
@@ -82,8 +82,10 @@ describe('hand-written reply encoding', () => {
 
   it('a ReceiveBatchReply holds the chosen slice in order, with per-record replay flags', () => {
     const records = [0n, 1n, 2n, 3n].map((offset) => record({ offset, value: bytes(`v${offset}`) }));
-    const sizes = records.map((r) => receiveReplySize(r, 'binary', r.offset <= 1n));
-    const batch = decode('ReceiveBatchReply', encodeReceiveBatchReply(records, 1, 3, sizes, 'binary', (r) => r.offset <= 1n));
+    const replies = new MeasuredReplies('binary');
+    const sizes = records.map((r) => replies.add(r, r.offset <= 1n));
+    expect(sizes).toEqual(records.map((r) => receiveReplySize(r, 'binary', r.offset <= 1n)));
+    const batch = decode('ReceiveBatchReply', replies.encodeBatch(1, 3));
     expect(batch.replies.map((r: { record: { offset: string; replay: boolean; value: Buffer } }) => [r.record.offset, r.record.replay, Buffer.from(r.record.value).toString()])).toEqual([
       ['1', true, 'v1'],
       ['2', false, 'v2'],

@@ -1,14 +1,7 @@
 import { status, type ServerWritableStream } from '@grpc/grpc-js';
 import { InvalidArgumentError, SluiceError, UnavailableError, type StoredRecord } from '../../contracts/index.ts';
 import type { DeliveredBatch } from '../../gateway/index.ts';
-import {
-  batchEntrySize,
-  encodeReceiveBatchReply,
-  encodeReceiveReply,
-  encodeSkippedBatchReply,
-  encodeSkippedReply,
-  receiveReplySize,
-} from '../encoding.ts';
+import { batchEntrySize, encodeReceiveReply, encodeSkippedBatchReply, encodeSkippedReply, MeasuredReplies } from '../encoding.ts';
 import { toContentFormat, toReceiveCommand } from '../mappers.ts';
 import type { ReceiveBatchRequest, ReceiveRequest } from '../messages.ts';
 import { drained } from '../stream-writer.ts';
@@ -94,39 +87,38 @@ export function receiveBatchHandler(context: HandlerContext, limits: BatchLimits
     const maxRecords = Math.min(batchRequest.maxRecords || limits.defaultRecords, limits.maxRecords);
     const maxBytes = Math.min(batchRequest.maxBytes || limits.defaultBytes, limits.maxBytes);
     const send: Send = async (call, { records, replayThrough }, stop) => {
-      const isReplay = (record: StoredRecord) => record.offset <= replayThrough;
       let waits = 0;
-      const flush = async (from: number, to: number, sizes: number[]) => {
-        if (to > from && !call.write(encodeReceiveBatchReply(records, from, to, sizes, format, isReplay))) {
+      const replies = new MeasuredReplies(format);
+      const flush = async (from: number, to: number) => {
+        if (to > from && !call.write(replies.encodeBatch(from, to))) {
           waits++;
           await drained(call, stop);
         }
       };
-      const sizes: number[] = new Array<number>(records.length);
       let from = 0;
       let bytes = 0;
       for (let i = 0; i < records.length; i++) {
+        const record = records[i]!;
         let size: number;
         try {
-          size = receiveReplySize(records[i]!, format, isReplay(records[i]!));
-          checkReplySize(records[i]!, size, context.maxMessageBytes);
+          size = replies.add(record, record.offset <= replayThrough);
+          checkReplySize(record, size, context.maxMessageBytes);
         } catch (err) {
           // The records before one the format cannot carry go out first, as with Receive.
-          await flush(from, i, sizes);
+          await flush(from, i);
           throw err;
         }
-        sizes[i] = size;
         const entry = batchEntrySize(size);
         // A record larger than max_bytes on its own still goes, alone.
         if (i > from && (i - from >= maxRecords || bytes + entry > maxBytes)) {
-          await flush(from, i, sizes);
+          await flush(from, i);
           if (stop.aborted) return waits;
           from = i;
           bytes = 0;
         }
         bytes += entry;
       }
-      await flush(from, records.length, sizes);
+      await flush(from, records.length);
       return waits;
     };
     return { request, send, marker: encodeSkippedBatchReply };

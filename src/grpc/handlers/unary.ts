@@ -1,7 +1,7 @@
 import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import { encodePublishBatchReply, encodePublishReply } from '../encoding.ts';
-import { toAckCommand, toOffsetsQuery, toOffsetsReply, toPublishCommand, toPublishCommands } from '../mappers.ts';
-import type { AckRequest, GetEndOffsetsRequest, GetOffsetsRequest, OffsetsReply, PublishBatchRequest, PublishRequest } from '../messages.ts';
+import { toAckCommand, toNackCommand, toNackReply, toOffsetsQuery, toOffsetsReply, toPublishCommand, toPublishCommands } from '../mappers.ts';
+import type { AckRequest, GetEndOffsetsRequest, GetOffsetsRequest, NackReply, NackRequest, OffsetsReply, PublishBatchRequest, PublishRequest } from '../messages.ts';
 import type { HandlerContext } from './context.ts';
 import { countCall, reportError } from './report.ts';
 import { status } from '@grpc/grpc-js';
@@ -45,6 +45,8 @@ export function unaryHandlers(context: HandlerContext) {
       await gateway.ack(toAckCommand(request));
       return {};
     }),
+    // Sluice extension (docs/retry.md): answers once the retry or dead-letter copy is stored.
+    Nack: unary<NackRequest, NackReply>(context, 'Nack', async (request) => toNackReply(await gateway.nack(toNackCommand(request)))),
     GetOffsets: unary<GetOffsetsRequest, OffsetsReply>(context, 'GetOffsets', async (request) =>
       toOffsetsReply(await gateway.getOffsets(toOffsetsQuery(request))),
     ),
