@@ -104,7 +104,7 @@ const oneOf = (...values: string[]) =>
 
 const KEYS = {
   KAFKA_BOOTSTRAP_SERVERS: [brokers, undefined],
-  KAFKA_DRIVER: [oneOf('platformatic', 'kafkajs'), 'platformatic'],
+  KAFKA_DRIVER: [oneOf('kafkajs', 'platformatic'), 'kafkajs'],
   KAFKA_GROUP_PROTOCOL: [oneOf('classic', 'consumer'), 'classic'],
   KAFKA_CLIENT_ID: [z.string().trim().min(1, 'must not be empty').max(255), 'sluice'],
   KAFKA_TOPIC_PARTITIONS: [int(1, 100_000), '8'],

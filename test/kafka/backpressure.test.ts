@@ -26,7 +26,7 @@ function keysByPartition(partitions: number): string[] {
  * DescribeGroups API (kafkajs's admin): there, a member that lost its place
  * would be fenced and rejoin, which the assignment count below shows.
  */
-const CLASSIC_GROUP = process.env.KAFKA_GROUP_PROTOCOL !== 'consumer' || process.env.KAFKA_DRIVER === 'kafkajs';
+const CLASSIC_GROUP = process.env.KAFKA_GROUP_PROTOCOL !== 'consumer' || process.env.KAFKA_DRIVER !== 'platformatic';
 
 async function groupMembers(admin: Admin, group: string): Promise<{ state: string; members: string[] }> {
   const { groups } = await admin.describeGroups([group]);

@@ -30,14 +30,14 @@ describe('Kafka records store config', () => {
     });
   });
 
-  it('picks the driver (platformatic by default) and the group protocol (classic by default; KIP-848 consumer with platformatic only)', () => {
-    expect(parseKafkaConfig(base)).toMatchObject({ driver: 'platformatic', groupProtocol: 'classic' });
-    expect(parseKafkaConfig({ ...base, KAFKA_DRIVER: 'KafkaJS' })).toMatchObject({ driver: 'kafkajs', groupProtocol: 'classic' });
-    expect(parseKafkaConfig({ ...base, KAFKA_GROUP_PROTOCOL: 'consumer' })).toMatchObject({ driver: 'platformatic', groupProtocol: 'consumer' });
+  it('picks the driver (kafkajs by default) and the group protocol (classic by default; KIP-848 consumer with platformatic only)', () => {
+    expect(parseKafkaConfig(base)).toMatchObject({ driver: 'kafkajs', groupProtocol: 'classic' });
+    expect(parseKafkaConfig({ ...base, KAFKA_DRIVER: 'Platformatic' })).toMatchObject({ driver: 'platformatic', groupProtocol: 'classic' });
+    expect(parseKafkaConfig({ ...base, KAFKA_DRIVER: 'platformatic', KAFKA_GROUP_PROTOCOL: 'consumer' })).toMatchObject({ driver: 'platformatic', groupProtocol: 'consumer' });
     expect(failure({ ...base, KAFKA_DRIVER: 'rdkafka' })).toMatchObject({ field: 'KAFKA_DRIVER' });
-    expect(failure({ ...base, KAFKA_DRIVER: 'rdkafka' }).message).toMatch(/platformatic, kafkajs/);
+    expect(failure({ ...base, KAFKA_DRIVER: 'rdkafka' }).message).toMatch(/kafkajs, platformatic/);
     expect(failure({ ...base, KAFKA_GROUP_PROTOCOL: 'eager' })).toMatchObject({ field: 'KAFKA_GROUP_PROTOCOL' });
-    expect(failure({ ...base, KAFKA_DRIVER: 'kafkajs', KAFKA_GROUP_PROTOCOL: 'consumer' }).message).toMatch(/KAFKA_DRIVER=platformatic/);
+    expect(failure({ ...base, KAFKA_GROUP_PROTOCOL: 'consumer' }).message).toMatch(/KAFKA_DRIVER=platformatic/);
   });
 
   it('parses lists, numbers and booleans; empty values count as unset', () => {

@@ -3,7 +3,7 @@
  * in the test run's environment pick it for every suite that starts a Kafka
  * store or gateway (default kafkajs, the production default); the suites that
  * CI runs on both drivers iterate over kafkaDrivers() (SLUICE_KAFKA_DRIVERS,
- * default both).
+ * default both) or are imported again by test/drivers/platformatic-*.test.ts.
  */
 export type KafkaDriverName = 'kafkajs' | 'platformatic';
 
@@ -12,7 +12,7 @@ export function kafkaDriverConfig(driver: string | undefined = process.env.KAFKA
   const config: Record<string, string> = {};
   if (driver) config.KAFKA_DRIVER = driver;
   const protocol = process.env.KAFKA_GROUP_PROTOCOL;
-  if (protocol && driver !== 'kafkajs') config.KAFKA_GROUP_PROTOCOL = protocol;
+  if (protocol && driver === 'platformatic') config.KAFKA_GROUP_PROTOCOL = protocol;
   return config;
 }
 
