@@ -14,10 +14,10 @@
  * Any header value may be null (the Java producer writes null values).
  */
 export interface FetchedMessage {
-  /** Decimal offset. */
-  offset: string;
-  /** Decimal milliseconds since the epoch. */
-  timestamp: string;
+  /** The offset: decimal (kafkajs), or a bigint (no string per record for a driver that has one). */
+  offset: string | bigint;
+  /** Milliseconds since the epoch: decimal (kafkajs), or a bigint. */
+  timestamp: string | bigint;
   key: Buffer | null;
   value: Buffer | null;
   headers?: Record<string, Buffer | string | (Buffer | string)[] | null | undefined>;

@@ -244,8 +244,8 @@ export class PlatformaticMember implements GroupMemberDriver {
           }
         }
         messages.push({
-          offset: offset.toString(),
-          timestamp: (batch.firstTimestamp + record.timestampDelta).toString(),
+          offset,
+          timestamp: batch.firstTimestamp + record.timestampDelta,
           key: record.key,
           value: record.value,
           ...(headers && { headers }),
