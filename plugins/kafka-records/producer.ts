@@ -52,19 +52,63 @@ export class Publisher {
     this.ensureOpen();
     const topic = await this.topics.ensure(envelope.topic);
     this.ensureOpen();
-    const { headers, value } = toKafkaRecord(envelope);
-    const key = envelope.key !== null && envelope.key.length > 0 ? toBuffer(envelope.key) : null;
-    const partition = this.partitionFor(key, topic.partitions);
-    let size = 100 + (key?.length ?? 0) + (value?.length ?? 0);
-    for (const [name, v] of Object.entries(headers)) size += name.length + (v?.length ?? 0);
-    const record: ProducedRecord = { topic: envelope.topic, partition, key, value, headers: headers as ProducedRecord['headers'] };
+    const { record, size } = this.prepare(envelope, topic.partitions);
     return new Promise<PublishResult>((resolve, reject) => {
       this.queue.push({ record, size, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.flush());
-      }
+      this.scheduleFlush();
     });
+  }
+
+  /**
+   * Several records in this order (PublishBatch): each topic resolved once,
+   * one promise for all of them instead of one per record; they join the
+   * same queue as single publishes, so they go in as few requests as the
+   * limits allow. Fails with the first failure (records before it may be stored).
+   */
+  async publishMany(envelopes: readonly Envelope[]): Promise<PublishResult[]> {
+    this.ensureOpen();
+    const partitions = new Map<string, readonly PartitionInfo[]>();
+    for (const { topic } of envelopes) if (!partitions.has(topic)) partitions.set(topic, (await this.topics.ensure(topic)).partitions);
+    this.ensureOpen();
+    if (envelopes.length === 0) return [];
+    const prepared = envelopes.map((envelope) => this.prepare(envelope, partitions.get(envelope.topic)!));
+    return new Promise<PublishResult[]>((resolve, reject) => {
+      const results = new Array<PublishResult>(prepared.length);
+      let left = prepared.length;
+      let failed = false;
+      prepared.forEach(({ record, size }, i) => {
+        this.queue.push({
+          record,
+          size,
+          resolve: (result) => {
+            results[i] = result;
+            if (--left === 0 && !failed) resolve(results);
+          },
+          reject: (error) => {
+            if (failed) return;
+            failed = true;
+            reject(error);
+          },
+        });
+      });
+      this.scheduleFlush();
+    });
+  }
+
+  /** The Kafka record for `envelope`, its partition chosen, and about how many bytes it takes in a request. */
+  private prepare(envelope: Envelope, partitions: readonly PartitionInfo[]): { record: ProducedRecord; size: number } {
+    const { headers, value } = toKafkaRecord(envelope);
+    const key = envelope.key !== null && envelope.key.length > 0 ? toBuffer(envelope.key) : null;
+    const partition = this.partitionFor(key, partitions);
+    let size = 100 + (key?.length ?? 0) + (value?.length ?? 0);
+    for (const name in headers) size += name.length + (headers[name]?.length ?? 0);
+    return { record: { topic: envelope.topic, partition, key, value, headers: headers as ProducedRecord['headers'] }, size };
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushing) return;
+    this.flushing = true;
+    setImmediate(() => void this.flush());
   }
 
   async close(): Promise<void> {

@@ -53,6 +53,11 @@ export class KafkaRecordsStore implements RecordsStore {
     return this.publisher.publish(envelope);
   }
 
+  publishBatch(envelopes: readonly Envelope[]): Promise<PublishResult[]> {
+    this.ensureOpen();
+    return this.publisher.publishMany(envelopes);
+  }
+
   subscribe(options: SubscribeOptions): Subscription {
     this.ensureOpen();
     const member = new KafkaGroupMember(options, {

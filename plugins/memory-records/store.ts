@@ -43,6 +43,13 @@ export class MemoryRecordsStore implements RecordsStore {
     return { topic: envelope.topic, partition, offset: stored.offset };
   }
 
+  /** In order, each as publish() stores it (the store has no requests to save). */
+  async publishBatch(envelopes: readonly Envelope[]): Promise<PublishResult[]> {
+    const results: PublishResult[] = [];
+    for (const envelope of envelopes) results.push(await this.publish(envelope));
+    return results;
+  }
+
   subscribe(options: SubscribeOptions): Subscription {
     this.ensureOpen();
     const key = JSON.stringify([options.topic, options.group]);

@@ -100,6 +100,14 @@ export interface Subscription {
 export interface RecordsStore {
   /** Stores one record. Same key, same partition; throws UnavailableError when down. */
   publish(envelope: Envelope): Promise<PublishResult>;
+  /**
+   * Optional: stores several records, as `publish` of each in this order would
+   * (same partitions, per-partition order kept), with results in the same
+   * order; lets a store skip per-record bookkeeping (PublishBatch). Not all or
+   * nothing: when it fails, a prefix may be stored, as with concurrent
+   * publish calls. Without it the gateway publishes each record.
+   */
+  publishBatch?(envelopes: readonly Envelope[]): Promise<PublishResult[]>;
   /** Joins `group` on `topic` as a new member. */
   subscribe(options: SubscribeOptions): Subscription;
   /** Partition -> offset of the last record written; partitions never written may be absent. */

@@ -141,6 +141,7 @@ export class Gateway {
       this.publishCheck?.(envelope, `records[${i}].`);
       return envelope;
     });
+    if (this.records.publishBatch !== undefined) return this.records.publishBatch(envelopes);
     return Promise.all(envelopes.map((envelope) => this.records.publish(envelope)));
   }
 

@@ -39,6 +39,34 @@ export function describeRecordsStore(name: string, makeStore: () => Promise<Reco
       expect(results.every((r) => r.topic === topic)).toBe(true);
     });
 
+    it('publishBatch stores as publish does, in order: the same partition per key, offsets in call order, results in order; then delivers them', async () => {
+      const topic = uniqueName('publish-batch');
+      const single = await store.publish(envelope(topic, 'first', 'k1'));
+      const envelopes = Array.from({ length: 30 }, (_, i) => envelope(topic, `b${i}`, `k${i % 3}`));
+      const results = await store.publishBatch!(envelopes);
+      expect(results.map((r) => r.topic)).toEqual(envelopes.map(() => topic));
+      // k1 records land where the single k1 record did, after it (offsets in call order: checked per partition below).
+      const k1 = results.filter((_, i) => i % 3 === 1);
+      expect(new Set(k1.map((r) => r.partition))).toEqual(new Set([single.partition]));
+      expect(k1.every((r) => r.offset > single.offset)).toBe(true);
+      const byPartition = new Map<number, bigint[]>();
+      for (const r of results) byPartition.set(r.partition, [...(byPartition.get(r.partition) ?? []), r.offset]);
+      for (const offsets of byPartition.values()) expect(offsets).toEqual([...offsets].sort((a, b) => (a < b ? -1 : 1)));
+      expect(await store.publishBatch!([])).toEqual([]);
+      // Read back: every record of the batch, each at the offset its result gave.
+      const { subscription, sources } = await allPartitions(topic, uniqueName('g'));
+      try {
+        const seen = new Map<string, bigint>();
+        for (const source of sources.filter((s) => byPartition.has(s.partition))) {
+          const want = byPartition.get(source.partition)!.length + (source.partition === single.partition ? 1 : 0);
+          for (const record of await take(source, want)) seen.set(text(record.value) ?? '', record.offset);
+        }
+        results.forEach((r, i) => expect(seen.get(`b${i}`), `b${i}`).toBe(r.offset));
+      } finally {
+        await subscription.close();
+      }
+    });
+
     it('spreads keyless records over more than one partition', async () => {
       const topic = uniqueName('spread');
       const results = await publishMany(topic, 20);
