@@ -17,6 +17,8 @@ const benches: Array<{ file: string; env?: Record<string, string>; label: string
   { file: 'auth.ts', label: 'cost of authentication and authorization' },
   { file: 'metrics-cost.ts', env: { BENCH_ROUNDS: '3' }, label: 'metrics on vs off, Receive' },
   { file: 'records-features.ts', label: 'cost of a schema on publish and a filter on receive' },
+  { file: 'retry-cost.ts', label: 'cost of retry topics and Nack on the record path' },
+  { file: 'drivers.ts', env: { DRIVERS_LATENCY_SECONDS: '5' }, label: 'both Kafka drivers through the gateway, beside the direct kafkajs and @platformatic/kafka clients' },
 ];
 
 let failed = 0;
