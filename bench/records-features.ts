@@ -9,6 +9,7 @@
  */
 import pino from 'pino';
 import { Gateway } from '../src/gateway/index.ts';
+import { firstAssignedPartition } from './lib/core.ts';
 import { PublishValidator } from '../src/validation/index.ts';
 import { compileRecordFilter, filterBatch } from '../src/filtering/index.ts';
 import { createPositionsStore, createRecordsStore } from '../src/stores.ts';
@@ -66,12 +67,7 @@ async function receiveAll(topic: string, filter: { eventType?: string; eventType
     autoOffsetReset: 'earliest',
     filter: filter && { eventType: filter.eventType, eventTypePrefix: filter.eventTypePrefix, headers: new Map(), keyPrefix: undefined },
   });
-  const assigned = await new Promise<number>((resolve) => {
-    const sub = handle.assignments.subscribe((a) => {
-      resolve(a.partition);
-      queueMicrotask(() => sub.unsubscribe());
-    });
-  });
+  const assigned = await firstAssignedPartition(handle);
   const stop = new AbortController();
   const last = BigInt(RECORDS - 1);
   const result = await rate(RECORDS, async () => {

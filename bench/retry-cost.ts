@@ -10,6 +10,7 @@
  */
 import pino from 'pino';
 import { Gateway } from '../src/gateway/index.ts';
+import { firstAssignedPartition } from './lib/core.ts';
 import { createPositionsStore, createRecordsStore } from '../src/stores.ts';
 import { DEFAULT_RETRY_POLICY, isRetryTopic } from '../src/retry/index.ts';
 
@@ -32,12 +33,7 @@ async function rate(count: number, run: () => Promise<void>): Promise<number> {
 
 async function receiveAll(topic: string): Promise<number> {
   const handle = await gateway.subscribe({ topic, group: GROUP, groupVersion: 0, autoOffsetReset: 'earliest' });
-  const assigned = await new Promise<number>((resolve) => {
-    const sub = handle.assignments.subscribe((a) => {
-      resolve(a.partition);
-      queueMicrotask(() => sub.unsubscribe());
-    });
-  });
+  const assigned = await firstAssignedPartition(handle);
   const stop = new AbortController();
   const last = BigInt(RECORDS - 1);
   const result = await rate(RECORDS, async () => {

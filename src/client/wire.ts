@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { LOADER_OPTIONS, PROTO_PATH } from '../grpc/proto.ts';
-import type { AssignmentMessage, LiiklusEventMessage, TimestampMessage } from '../grpc/messages.ts';
+import type { AssignmentMessage, LiiklusEventMessage, NackReply, TimestampMessage } from '../grpc/messages.ts';
 import type { DecodedReply } from './decoding.ts';
 
 export type { AssignmentMessage, TimestampMessage };
@@ -126,14 +126,8 @@ export interface NackRequestMessage {
   maxAttempts?: number;
 }
 
-export interface NackReplyMessage {
-  topic: string;
-  partition: number;
-  offset: string;
-  attempt: number;
-  deadLettered: boolean;
-  retryAt: TimestampMessage | null;
-}
+/** The gateway's NackReply as proto-loader presents it (the same shape on both sides). */
+export type NackReplyMessage = NackReply;
 
 export interface ReceiveBatchRequestMessage {
   request: ReceiveRequestMessage;
