@@ -111,8 +111,19 @@ describe('fault suite: record shapes and retention (Kafka + Redis)', () => {
             faultAfter: SCALE.keys * 5,
             fault: async ({ members, producer, deliveries }) => {
               members.forEach((m) => m.pause());
-              const before = producer.published.length;
-              await until(() => producer.published.length >= before + SCALE.keys * SCALE.perKey / 3, 60_000, 'records published while the readers stall');
+              // Records pile up past what the stalled path holds (the gateway's read-ahead, grpc-js's
+              // buffer, the HTTP/2 window: a few dozen per partition): every partition written to
+              // during the stall gets at least UNDELIVERED records beyond the last one delivered, so the
+              // deletion below removes records nobody received (a fixed count was not always enough).
+              const UNDELIVERED = 60;
+              const behind = () => {
+                const delivered = new Map<number, bigint>();
+                for (const d of deliveries) if (d.offset > (delivered.get(d.partition) ?? -1n)) delivered.set(d.partition, d.offset);
+                const written = new Map<number, bigint>();
+                for (const p of producer.published) if (p.offset > (written.get(p.partition) ?? -1n)) written.set(p.partition, p.offset);
+                return [...written].every(([partition, last]) => last - (delivered.get(partition) ?? -1n) >= UNDELIVERED);
+              };
+              await until(behind, 120_000, `${UNDELIVERED} records past the last delivered one on every partition while the readers stall`);
               // Give the gateway time to release its read-ahead of the stalled partitions.
               await new Promise((r) => setTimeout(r, 1_000));
               const ends = await unary<{ offsets: Record<string, string> }>(client, 'GetEndOffsets', { topic }, 10_000);
