@@ -6,6 +6,8 @@ import { InvalidArgumentError } from '../../src/contracts/index.ts';
 export interface KafkaRecordsConfig {
   /** The Kafka client library (KAFKA_DRIVER). */
   driver: KafkaDriverName;
+  /** The library that publishes (KAFKA_PRODUCER_DRIVER; default: the same as `driver`). */
+  producerDriver: KafkaDriverName;
   /** Consumer group protocol: classic, or KIP-848 `consumer` (Kafka 4.x brokers; platformatic driver only). */
   groupProtocol: 'classic' | 'consumer';
   /** host:port list. */
@@ -105,6 +107,7 @@ const oneOf = (...values: string[]) =>
 const KEYS = {
   KAFKA_BOOTSTRAP_SERVERS: [brokers, undefined],
   KAFKA_DRIVER: [oneOf('kafkajs', 'platformatic'), 'kafkajs'],
+  KAFKA_PRODUCER_DRIVER: [oneOf('kafkajs', 'platformatic').optional(), undefined],
   KAFKA_GROUP_PROTOCOL: [oneOf('classic', 'consumer'), 'classic'],
   KAFKA_CLIENT_ID: [z.string().trim().min(1, 'must not be empty').max(255), 'sluice'],
   KAFKA_TOPIC_PARTITIONS: [int(1, 100_000), '8'],
@@ -176,6 +179,7 @@ export function parseKafkaConfig(config: Readonly<Record<string, string | undefi
   }
   return {
     driver: v.KAFKA_DRIVER as KafkaDriverName,
+    producerDriver: (v.KAFKA_PRODUCER_DRIVER ?? v.KAFKA_DRIVER) as KafkaDriverName,
     groupProtocol: v.KAFKA_GROUP_PROTOCOL as 'classic' | 'consumer',
     sasl: saslConfig(v),
     ssl: sslConfig(v),

@@ -7,13 +7,17 @@ import {
   type SubscribeOptions,
   type Subscription,
 } from '../../src/contracts/index.ts';
-import type { KafkaRecordsConfig } from './config.ts';
+import type { KafkaDriverName, KafkaRecordsConfig } from './config.ts';
 import type { KafkaDriver } from './driver.ts';
 import { kafkajsDriver } from './drivers/kafkajs/index.ts';
 import { platformaticDriver } from './drivers/platformatic/index.ts';
 import { KafkaGroupMember } from './member.ts';
 import { Publisher } from './producer.ts';
 import { TopicAdmin } from './topics.ts';
+
+function createDriver(name: KafkaDriverName, config: KafkaRecordsConfig, logger: Logger): KafkaDriver {
+  return name === 'platformatic' ? platformaticDriver(config, logger) : kafkajsDriver(config, logger);
+}
 
 /** Records in Apache Kafka (RECORDS_STORE=kafka), through the driver KAFKA_DRIVER names (kafkajs or @platformatic/kafka). */
 export class KafkaRecordsStore implements RecordsStore {
@@ -30,9 +34,11 @@ export class KafkaRecordsStore implements RecordsStore {
     private readonly logger: Logger,
   ) {
     this.address = config.brokers.join(',');
-    this.driver = config.driver === 'platformatic' ? platformaticDriver(config, logger) : kafkajsDriver(config, logger);
+    this.driver = createDriver(config.driver, config, logger);
     this.topics = new TopicAdmin(this.driver, config, logger);
-    this.publisher = new Publisher(this.driver, this.topics, logger);
+    // Publishing may go through the other library (KAFKA_PRODUCER_DRIVER): its producer alone is used.
+    const producerDriver = config.producerDriver === config.driver ? this.driver : createDriver(config.producerDriver, config, logger);
+    this.publisher = new Publisher(producerDriver, this.topics, logger);
   }
 
   /** A store whose cluster answered: throws UnavailableError when Kafka cannot be reached. */
@@ -40,7 +46,7 @@ export class KafkaRecordsStore implements RecordsStore {
     const store = new KafkaRecordsStore(config, logger);
     try {
       const cluster = await store.topics.check();
-      logger.info({ brokers: config.brokers, clusterId: cluster.clusterId, driver: config.driver, groupProtocol: config.groupProtocol }, 'records store "kafka": connected');
+      logger.info({ brokers: config.brokers, clusterId: cluster.clusterId, driver: config.driver, producerDriver: config.producerDriver, groupProtocol: config.groupProtocol }, 'records store "kafka": connected');
     } catch (err) {
       await store.close();
       throw err;

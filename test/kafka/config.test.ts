@@ -38,6 +38,11 @@ describe('Kafka records store config', () => {
     expect(failure({ ...base, KAFKA_DRIVER: 'rdkafka' }).message).toMatch(/kafkajs, platformatic/);
     expect(failure({ ...base, KAFKA_GROUP_PROTOCOL: 'eager' })).toMatchObject({ field: 'KAFKA_GROUP_PROTOCOL' });
     expect(failure({ ...base, KAFKA_GROUP_PROTOCOL: 'consumer' }).message).toMatch(/KAFKA_DRIVER=platformatic/);
+    // Publishing through the other library: by default the same as KAFKA_DRIVER.
+    expect(parseKafkaConfig(base)).toMatchObject({ driver: 'kafkajs', producerDriver: 'kafkajs' });
+    expect(parseKafkaConfig({ ...base, KAFKA_DRIVER: 'platformatic', KAFKA_PRODUCER_DRIVER: '' })).toMatchObject({ producerDriver: 'platformatic' });
+    expect(parseKafkaConfig({ ...base, KAFKA_PRODUCER_DRIVER: 'platformatic' })).toMatchObject({ driver: 'kafkajs', producerDriver: 'platformatic' });
+    expect(failure({ ...base, KAFKA_PRODUCER_DRIVER: 'librdkafka' })).toMatchObject({ field: 'KAFKA_PRODUCER_DRIVER' });
   });
 
   it('parses lists, numbers and booleans; empty values count as unset', () => {

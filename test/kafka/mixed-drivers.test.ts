@@ -46,4 +46,34 @@ describe('Kafka records store: kafkajs and platformatic members in one group', (
       await Promise.allSettled([first.close(), second.close()]);
     }
   });
+
+  it('KAFKA_PRODUCER_DRIVER=platformatic beside KAFKA_DRIVER=kafkajs: the same partitions as an all-kafkajs store, and kafkajs members read what it wrote', async () => {
+    const split = await makeStore({ KAFKA_DRIVER: 'kafkajs', KAFKA_PRODUCER_DRIVER: 'platformatic' });
+    const topic = uniqueName('split');
+    const group = uniqueName('g');
+    try {
+      expect(split.config.producerDriver).toBe('platformatic');
+      const single = await split.publish(envelope(topic, 'one', 'key-a', { h: 'x' }));
+      const batch = await split.publishBatch(Array.from({ length: 12 }, (_, i) => envelope(topic, `b${i}`, `key-${'abc'[i % 3]}`)));
+      // Partitioning is shared code: the all-kafkajs store puts the same keys in the same partitions.
+      const reference = await kafkajsStore.publishBatch(['key-a', 'key-b', 'key-c'].map((k) => envelope(topic, 'ref', k)));
+      const partitionOf = new Map(reference.map((r, i) => [`key-${'abc'[i]}`, r.partition]));
+      expect(single.partition).toBe(partitionOf.get('key-a'));
+      batch.forEach((r, i) => expect(r.partition).toBe(partitionOf.get(`key-${'abc'[i % 3]}`)));
+      const subscription = split.subscribe({ topic, group, autoOffsetReset: 'earliest', startOffsets: noPositions });
+      try {
+        const sources = await assignmentWhere(subscription.assignments, (all) => all.length === 4);
+        const source = sources.find((x) => x.partition === single.partition)!;
+        const want = 1 + batch.filter((r) => r.partition === single.partition).length + 1;
+        const records = await take(source, want);
+        expect(text(records[0]!.value)).toBe('one');
+        expect(text(records[0]!.headers.get('h') ?? null)).toBe('x');
+        expect(records.map((r) => r.offset)).toEqual(records.map((_, i) => single.offset + BigInt(i)));
+      } finally {
+        await subscription.close();
+      }
+    } finally {
+      await split.close();
+    }
+  });
 });
