@@ -33,7 +33,7 @@ const gateway = await spawnGateway({
   KAFKA_BOOTSTRAP_SERVERS: brokers,
   POSITIONS_STORE: 'memory',
   LOG_LEVEL: 'info',
-}, { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] });
+}, { nodeArgs: [...(process.env.GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), '--cpu-prof', `--cpu-prof-dir=${dir}`] });
 const client = new TestClient(gateway.address);
 
 const gatewayCpuBefore = cpuSeconds(gateway.child.pid!);

@@ -31,7 +31,11 @@ const resultsDir = process.env.BENCH_RESULTS_DIR ? `${process.env.BENCH_RESULTS_
 const broker = process.env.KAFKA_BOOTSTRAP_SERVERS ? undefined : await startKafkaBroker({ fastStartup: false, heapMb: 768 });
 const brokers = process.env.KAFKA_BOOTSTRAP_SERVERS ?? broker!.bootstrap;
 const kafka = kafkaClient(brokers);
-const gateway = await spawnGateway({ RECORDS_STORE: 'kafka', KAFKA_BOOTSTRAP_SERVERS: brokers, POSITIONS_STORE: 'memory', LOG_LEVEL: 'info', KAFKA_TOPIC_PARTITIONS: '4' });
+// GATEWAY_NODE_ARGS: Node flags for the gateway process only (e.g. V8 heap settings), to measure them.
+const gateway = await spawnGateway(
+  { RECORDS_STORE: 'kafka', KAFKA_BOOTSTRAP_SERVERS: brokers, POSITIONS_STORE: 'memory', LOG_LEVEL: 'info', KAFKA_TOPIC_PARTITIONS: '4' },
+  { nodeArgs: (process.env.GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean) },
+);
 const client = new TestClient(gateway.address);
 
 /** A row of the report before its rounds are run. */
