@@ -114,15 +114,18 @@ export class KafkaPartitionSource implements PartitionSource {
     if (this.ended !== undefined || this.reader === 0 || !this.fetching || this.nextOffset === undefined) return;
     const before = this.nextOffset;
     const messages = batch.messages;
-    // First pass: what is new, and how many bytes it copies (one slab for the batch).
+    // First pass: what is new, each record's size, and how many bytes it copies (one slab for the batch).
     let first = messages.length;
     let slabBytes = 0;
+    const sizes: number[] = [];
     for (let i = 0; i < messages.length; i++) {
       if (first === messages.length) {
         if (BigInt(messages[i]!.offset) < this.nextOffset) continue;
         first = i;
       }
-      slabBytes += Slab.bytesOf(messages[i]!);
+      const bytes = Slab.bytesOf(messages[i]!);
+      slabBytes += bytes;
+      sizes.push(recordSize(messages[i]!, bytes));
     }
     const slab = new Slab(slabBytes);
     const copyBytes = (bytes: Buffer) => slab.copy(bytes);
@@ -130,7 +133,7 @@ export class KafkaPartitionSource implements PartitionSource {
     for (let i = first; i < messages.length; i++) {
       const message = messages[i]!;
       offset = BigInt(message.offset);
-      const size = recordSize(message);
+      const size = sizes[i - first]!;
       this.buffer.push(this.toRecord(message, offset, copyBytes));
       this.sizes.push(size);
       this.bufferedBytes += size;

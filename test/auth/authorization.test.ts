@@ -2,8 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyHash } from '../../src/auth/index.ts';
 import { connect } from '../../src/client/index.ts';
-import { withToken } from '../support/auth.ts';
-import { TestClient } from '../support/client.ts';
+import { keyedClients } from '../support/auth.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { failure } from '../support/grpc-errors.ts';
 import { SecurityDir } from '../support/security.ts';
@@ -26,19 +25,15 @@ describe('authorization over gRPC', () => {
   const dir = new SecurityDir();
   let gateway: TestGateway;
   let file: string;
-  const clients: TestClient[] = [];
-  const as = (who: keyof typeof KEYS) => {
-    const client = new TestClient(gateway.address, grpc.credentials.createInsecure(), withToken(KEYS[who]));
-    clients.push(client);
-    return client;
-  };
+  const keyed = keyedClients(KEYS, () => gateway.address);
+  const as = keyed.as;
 
   beforeAll(async () => {
     file = dir.write('security.json', securityFile([ALICE_RULE, BOB_RULE, CAROL_RULE, DAVE_RULE]));
     gateway = await startTestGateway({ SECURITY_FILE: file, MEMORY_PARTITIONS: '1' });
   });
   afterAll(async () => {
-    clients.forEach((c) => c.close());
+    keyed.close();
     await gateway?.stop();
     dir.remove();
   });

@@ -2,8 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyHash } from '../../src/auth/index.ts';
 import { retryDelayMs } from '../../src/grpc/retry-info.ts';
-import { withToken } from '../support/auth.ts';
-import { TestClient } from '../support/client.ts';
+import { keyedClients } from '../support/auth.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { SecurityDir } from '../support/security.ts';
 
@@ -12,12 +11,8 @@ const KEYS = { limited: 'limited-key-0a9f8e7d6c5b4a', free: 'free-key-1b2c3d4e5f
 describe('per-principal limits over gRPC', () => {
   const dir = new SecurityDir();
   let gateway: TestGateway;
-  const clients: TestClient[] = [];
-  const as = (who: keyof typeof KEYS) => {
-    const client = new TestClient(gateway.address, grpc.credentials.createInsecure(), withToken(KEYS[who]));
-    clients.push(client);
-    return client;
-  };
+  const keyed = keyedClients(KEYS, () => gateway.address);
+  const as = keyed.as;
 
   beforeAll(async () => {
     const file = dir.write('security.json', {
@@ -28,7 +23,7 @@ describe('per-principal limits over gRPC', () => {
     gateway = await startTestGateway({ SECURITY_FILE: file, MEMORY_PARTITIONS: '1' });
   });
   afterAll(async () => {
-    clients.forEach((c) => c.close());
+    keyed.close();
     await gateway?.stop();
     dir.remove();
   });
