@@ -75,7 +75,8 @@ describe('fuzz: malformed tokens and metadata', () => {
     const metadataEntry = fc.oneof(
       fc.tuple(fc.constant('authorization'), malformedTokens(valid).map((t) => `Bearer ${t}`)),
       fc.tuple(fc.constant('authorization'), headerText),
-      fc.tuple(fc.stringMatching(/^x-[a-z0-9-]{1,20}$/), headerText),
+      // A text value under a -bin key is refused by grpc-js's own Metadata before anything is sent.
+      fc.tuple(fc.stringMatching(/^x-[a-z0-9-]{1,20}$/).filter((k) => !k.endsWith('-bin')), headerText),
       fc.tuple(fc.stringMatching(/^x-[a-z0-9-]{1,20}-bin$/), fc.uint8Array({ maxLength: 200 }).map(Buffer.from)),
     );
     await fc.assert(
