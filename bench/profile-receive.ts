@@ -33,6 +33,7 @@ const gateway = await spawnGateway({
   KAFKA_BOOTSTRAP_SERVERS: brokers,
   POSITIONS_STORE: 'memory',
   LOG_LEVEL: 'info',
+  ...JSON.parse(process.env.GW_ENV ?? '{}'),
 }, { nodeArgs: [...(process.env.GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), '--cpu-prof', `--cpu-prof-dir=${dir}`] });
 const client = new TestClient(gateway.address);
 
