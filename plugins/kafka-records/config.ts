@@ -8,6 +8,8 @@ export interface KafkaRecordsConfig {
   driver: KafkaDriverName;
   /** The library that publishes (KAFKA_PRODUCER_DRIVER; default: the same as `driver`). */
   producerDriver: KafkaDriverName;
+  /** Who decodes fetched record batches under KAFKA_DRIVER=kafkajs (KAFKA_KAFKAJS_RECORD_DECODER): the gateway's faster decoder, or kafkajs's own. */
+  kafkajsRecordDecoder: 'sluice' | 'kafkajs';
   /** Consumer group protocol: classic, or KIP-848 `consumer` (Kafka 4.x brokers; platformatic driver only). */
   groupProtocol: 'classic' | 'consumer';
   /** host:port list. */
@@ -108,13 +110,14 @@ const KEYS = {
   KAFKA_BOOTSTRAP_SERVERS: [brokers, undefined],
   KAFKA_DRIVER: [oneOf('kafkajs', 'platformatic'), 'kafkajs'],
   KAFKA_PRODUCER_DRIVER: [oneOf('kafkajs', 'platformatic').optional(), undefined],
+  KAFKA_KAFKAJS_RECORD_DECODER: [oneOf('sluice', 'kafkajs'), 'sluice'],
   KAFKA_GROUP_PROTOCOL: [oneOf('classic', 'consumer'), 'classic'],
   KAFKA_CLIENT_ID: [z.string().trim().min(1, 'must not be empty').max(255), 'sluice'],
   KAFKA_TOPIC_PARTITIONS: [int(1, 100_000), '8'],
   KAFKA_TOPIC_REPLICATION: [int(1, 32), '1'],
   KAFKA_AUTO_CREATE_TOPICS: [bool, 'true'],
-  KAFKA_FETCH_MAX_BYTES_PER_PARTITION: [int(1 * KiB, 64 * MiB), String(1 * MiB)],
-  KAFKA_FETCH_MAX_BYTES: [int(1 * KiB, 256 * MiB), String(4 * MiB)],
+  KAFKA_FETCH_MAX_BYTES_PER_PARTITION: [int(1 * KiB, 64 * MiB), String(4 * MiB)],
+  KAFKA_FETCH_MAX_BYTES: [int(1 * KiB, 256 * MiB), String(8 * MiB)],
   KAFKA_FETCH_MAX_WAIT_MS: [int(1, 60_000), '100'],
   KAFKA_PARTITION_BUFFER_RECORDS: [int(1, 1_000_000), '1000'],
   KAFKA_PARTITION_BUFFER_BYTES: [int(1 * KiB, 256 * MiB), String(512 * KiB)],
@@ -180,6 +183,7 @@ export function parseKafkaConfig(config: Readonly<Record<string, string | undefi
   return {
     driver: v.KAFKA_DRIVER as KafkaDriverName,
     producerDriver: (v.KAFKA_PRODUCER_DRIVER ?? v.KAFKA_DRIVER) as KafkaDriverName,
+    kafkajsRecordDecoder: v.KAFKA_KAFKAJS_RECORD_DECODER as 'sluice' | 'kafkajs',
     groupProtocol: v.KAFKA_GROUP_PROTOCOL as 'classic' | 'consumer',
     sasl: saslConfig(v),
     ssl: sslConfig(v),

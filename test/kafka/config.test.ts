@@ -22,8 +22,10 @@ describe('Kafka records store config', () => {
       topicPartitions: 8,
       topicReplication: 1,
       autoCreateTopics: true,
-      fetchMaxBytesPerPartition: 1024 * 1024,
+      fetchMaxBytesPerPartition: 4 * 1024 * 1024,
+      fetchMaxBytes: 8 * 1024 * 1024,
       fetchMaxWaitMs: 100,
+      kafkajsRecordDecoder: 'sluice',
       partitionBufferMaxBytes: 16 * 1024 * 1024,
       partitionBufferRecords: 1000,
       partitionBufferBytes: 512 * 1024,
@@ -37,6 +39,8 @@ describe('Kafka records store config', () => {
     expect(failure({ ...base, KAFKA_DRIVER: 'rdkafka' })).toMatchObject({ field: 'KAFKA_DRIVER' });
     expect(failure({ ...base, KAFKA_DRIVER: 'rdkafka' }).message).toMatch(/kafkajs, platformatic/);
     expect(failure({ ...base, KAFKA_GROUP_PROTOCOL: 'eager' })).toMatchObject({ field: 'KAFKA_GROUP_PROTOCOL' });
+    expect(parseKafkaConfig({ ...base, KAFKA_KAFKAJS_RECORD_DECODER: 'kafkajs' })).toMatchObject({ kafkajsRecordDecoder: 'kafkajs' });
+    expect(failure({ ...base, KAFKA_KAFKAJS_RECORD_DECODER: 'fast' })).toMatchObject({ field: 'KAFKA_KAFKAJS_RECORD_DECODER' });
     expect(failure({ ...base, KAFKA_GROUP_PROTOCOL: 'consumer' }).message).toMatch(/KAFKA_DRIVER=platformatic/);
     // Publishing through the other library: by default the same as KAFKA_DRIVER.
     expect(parseKafkaConfig(base)).toMatchObject({ driver: 'kafkajs', producerDriver: 'kafkajs' });

@@ -5,9 +5,14 @@ import { KafkajsAdmin } from './admin.ts';
 import { createKafkaClient } from './client.ts';
 import { KafkajsMember } from './member.ts';
 import { KafkajsProducer } from './producer.ts';
+import { installKafkajsRecordBatches } from './record-batches.ts';
 
 /** KAFKA_DRIVER=kafkajs: kafkajs 2.2.4. */
 export function kafkajsDriver(config: KafkaRecordsConfig, logger: Logger): KafkaDriver {
+  if (config.kafkajsRecordDecoder === 'sluice') {
+    const decoder = installKafkajsRecordBatches();
+    if (!decoder.installed) logger.warn(`kafkajs decodes fetched records itself (slower): the gateway's decoder was not installed: ${decoder.reason}`);
+  }
   const admin = createKafkaClient(config, logger, 'admin');
   const producer = createKafkaClient(config, logger, 'producer');
   return {
