@@ -378,6 +378,26 @@ function describeGatewayIn(mode: WireMode, label: string, env: () => Record<stri
         subscription.cancel();
       });
 
+      it('ReceiveBatch: max_records 0 is the gateway default, 10,000 records per message', async () => {
+        const topic = uniqueName('batch-default');
+        for (let i = 0; i < 12; i++) {
+          await client.publishBatch({ records: Array.from({ length: 1_000 }, (_, j) => ({ topic, key: buf('one'), value: buf(`r${i * 1_000 + j}`) })) });
+        }
+        const { offsets } = await client.getEndOffsets({ topic });
+        const [partition] = Object.keys(offsets).map(Number);
+        const subscription = await subscribeAll(topic, uniqueName('g'));
+        const stream = client.receiveBatch({ request: { assignment: assignmentFor(subscription.assignments, partition!) }, maxRecords: 0 });
+        const replies = await stream.take(12_000);
+        expect(replies.at(-1)!.record!.value.toString()).toBe('r11999');
+        expect(Math.max(...stream.batchSizes)).toBeLessThanOrEqual(10_000);
+        // A message holds what one pull from the store returned: the Kafka store hands over a whole fetch
+        // (the backlog, past the old default of 1,000), the memory store at most 256 records.
+        if (env().RECORDS_STORE === 'kafka') expect(Math.max(...stream.batchSizes)).toBeGreaterThan(1_000);
+        else expect(Math.max(...stream.batchSizes)).toBe(256);
+        stream.cancel();
+        subscription.cancel();
+      });
+
       it('ReceiveBatch: max_bytes bounds each message; a record larger than it comes alone', async () => {
         const topic = uniqueName('batch-bytes');
         const kilobyte = Buffer.alloc(1000, 'k');

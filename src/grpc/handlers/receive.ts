@@ -18,9 +18,18 @@ export interface BatchLimits {
   maxBytes: number;
 }
 
+/**
+ * The default records per message is the cap: grpc-js buffers 16 messages
+ * of a stream before write() reports it full and emits 'drain' only once all
+ * have gone, so with 1,000 records per message the handler stopped every
+ * 16,000 records and the stream stood empty while it encoded the next 16
+ * (four partitions of 100 B through ReceiveBatch, 1.5 M records, same run:
+ * 0.56x a direct kafkajs consumer with 1,000, 0.76-0.93x with 10,000). The
+ * byte bound (1 MiB) still holds each message.
+ */
 export function batchLimits(maxMessageBytes: number): BatchLimits {
   const maxBytes = Math.max(1024, maxMessageBytes - 16 * 1024);
-  return { defaultRecords: 1_000, maxRecords: 10_000, defaultBytes: Math.min(1024 * 1024, maxBytes), maxBytes };
+  return { defaultRecords: 10_000, maxRecords: 10_000, defaultBytes: Math.min(1024 * 1024, maxBytes), maxBytes };
 }
 
 /**
