@@ -24,7 +24,7 @@ mkdirSync(dir, { recursive: true });
 
 const kafka = kafkaClient(brokers);
 const topic = `profile-${mode}-${Date.now()}`;
-await preloadTopic(kafka, topic, PARTITIONS, COUNT, 100);
+await preloadTopic(kafka, topic, PARTITIONS, COUNT, Number(process.env.BENCH_SIZE ?? 100));
 
 const direct = await readDirect(kafka, topic, COUNT);
 

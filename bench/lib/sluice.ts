@@ -39,7 +39,7 @@ export async function readThroughSluice(client: TestClient, topic: string, parti
  */
 export function openReceive(client: TestClient, assignment: Assignment, mode: ReceiveMode): grpc.ClientReadableStream<unknown> {
   if (mode === 'batch') {
-    const request = { request: { assignment, format: 'BINARY' as const }, maxRecords: 0, maxBytes: 0 };
+    const request = { request: { assignment, format: 'BINARY' as const }, maxRecords: Number(process.env.BENCH_MAX_RECORDS ?? 0), maxBytes: Number(process.env.BENCH_MAX_BYTES ?? 0) };
     return openDecodedStream(client.raw as unknown as LiiklusStub, 'ReceiveBatch', request, (m) => decodeReceiveBatchReply(m, 'bench', assignment.partition));
   }
   const raw = client.raw as unknown as Record<string, (r: object) => grpc.ClientReadableStream<unknown>>;
