@@ -6,6 +6,7 @@
  *
  *   KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:19092 npx tsx bench/profile-receive.ts [record|batch]
  */
+import * as grpc from '@grpc/grpc-js';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { TestClient } from '../test/support/client.ts';
@@ -35,7 +36,8 @@ const gateway = await spawnGateway({
   LOG_LEVEL: 'info',
   ...JSON.parse(process.env.GW_ENV ?? '{}'),
 }, { nodeArgs: [...(process.env.GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean), '--cpu-prof', `--cpu-prof-dir=${dir}`] });
-const client = new TestClient(gateway.address);
+const window = Number(process.env.BENCH_CLIENT_WINDOW ?? 0);
+const client = new TestClient(gateway.address, grpc.credentials.createInsecure(), window ? { 'grpc-node.flow_control_window': window } : {});
 
 const gatewayCpuBefore = cpuSeconds(gateway.child.pid!);
 const clientCpuBefore = process.cpuUsage();

@@ -86,17 +86,7 @@ describe('backpressure (memory stores, real gRPC)', () => {
     expect(streamOf(first.partition).blockedSince).toBeDefined();
 
     // When the stalled client reads again, it gets everything, in order.
-    let next = 1n;
-    let outOfOrder = 0;
-    await new Promise<void>((resolve) => {
-      stalled.on('data', (reply: ReceiveReplyMessage) => {
-        if (BigInt(reply.record!.offset) !== next) outOfOrder++;
-        next = BigInt(reply.record!.offset) + 1n;
-        if (next === BigInt(RECORDS)) resolve();
-      });
-      stalled.resume();
-    });
-    expect(outOfOrder).toBe(0);
+    expect(await outOfOrderUntil(stalled, 1n, RECORDS, (reply: ReceiveReplyMessage) => [reply])).toBe(0);
     stalled.cancel();
     subscription.cancel();
 
@@ -134,19 +124,8 @@ describe('backpressure (memory stores, real gRPC)', () => {
     expect(held).toBeGreaterThan(0);
     expect(held).toBeLessThan(20_000);
 
-    let next = BigInt(firstBatch.replies.at(-1)!.record!.offset) + 1n;
-    let outOfOrder = 0;
-    await new Promise<void>((resolve) => {
-      stalled.on('data', (batch: { replies: ReceiveReplyMessage[] }) => {
-        for (const reply of batch.replies) {
-          if (BigInt(reply.record!.offset) !== next) outOfOrder++;
-          next = BigInt(reply.record!.offset) + 1n;
-        }
-        if (next === BigInt(count)) resolve();
-      });
-      stalled.resume();
-    });
-    expect(outOfOrder).toBe(0);
+    const from = BigInt(firstBatch.replies.at(-1)!.record!.offset) + 1n;
+    expect(await outOfOrderUntil(stalled, from, count, (batch: { replies: ReceiveReplyMessage[] }) => batch.replies)).toBe(0);
     stalled.cancel();
     subscription.cancel();
   }, 120_000);
@@ -157,4 +136,20 @@ async function keyFor(partition: number): Promise<Buffer> {
     const key = Buffer.from(`other-${i}`);
     if (partitionForKey(key, 4) === partition) return key;
   }
+}
+
+/** Resumes a paused stream and reads it up to offset `end` − 1; resolves with how many replies came out of order. */
+function outOfOrderUntil<M>(stream: ClientReadableStream<M>, from: bigint, end: number, replies: (message: M) => ReceiveReplyMessage[]): Promise<number> {
+  let next = from;
+  let outOfOrder = 0;
+  return new Promise((resolve) => {
+    stream.on('data', (message: M) => {
+      for (const reply of replies(message)) {
+        if (BigInt(reply.record!.offset) !== next) outOfOrder++;
+        next = BigInt(reply.record!.offset) + 1n;
+      }
+      if (next === BigInt(end)) resolve(outOfOrder);
+    });
+    stream.resume();
+  });
 }

@@ -119,21 +119,23 @@ class Reader {
   }
 
   bytes(): Buffer | null {
-    const length = this.varint();
-    if (length === -1) return null;
-    const start = this.pos;
-    this.pos += length;
-    if (length < 0 || this.pos > this.end) throw new RangeError('record batch: bytes past the end of their record');
-    return this.buf.subarray(start, this.pos);
+    const start = this.span('bytes');
+    return start === -1 ? null : this.buf.subarray(start, this.pos);
   }
 
   string(): string | null {
+    const start = this.span('string');
+    return start === -1 ? null : this.buf.toString('utf8', start, this.pos);
+  }
+
+  /** Reads a length and moves past that many bytes: where they start, -1 for a null. */
+  private span(what: string): number {
     const length = this.varint();
-    if (length === -1) return null;
+    if (length === -1) return -1;
     const start = this.pos;
     this.pos += length;
-    if (length < 0 || this.pos > this.end) throw new RangeError('record batch: string past the end of its record');
-    return this.buf.toString('utf8', start, this.pos);
+    if (length < 0 || this.pos > this.end) throw new RangeError(`record batch: ${what} past the end of its record`);
+    return start;
   }
 }
 
