@@ -27,6 +27,8 @@ export interface PartitionStreamOptions {
   partition: number;
   sessionId: string;
   bufferSize: number;
+  /** Bytes of key, value and headers held locally before the wire pauses (and twice the ReceiveBatch max_bytes asked for). */
+  bufferBytes: number;
   hooks: PartitionHooks;
   /**
    * Opens the partition's wire, skipping records up to `lastKnownOffset` (0:
@@ -36,7 +38,7 @@ export interface PartitionStreamOptions {
    * Liiklus) is reopened as Receive, and `onUnimplemented` is told so that
    * later streams go straight to Receive.
    */
-  open(lastKnownOffset: bigint, batched: boolean, maxRecords: number): ClientReadableStream<unknown>;
+  open(lastKnownOffset: bigint, batched: boolean, maxRecords: number, maxBytes: number): ClientReadableStream<unknown>;
   batched: boolean;
   onUnimplemented?(): void;
   /** Re-open a Receive that ended with UNAVAILABLE or CANCELLED (the Subscribe is alive); false: end the stream. */
@@ -71,6 +73,9 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
   /** Records, and skip markers of a filtered subscription (acked in turn, never handed over). */
   private readonly queue: Array<ConsumedRecord | SkipMark> = [];
   private readonly bufferSize: number;
+  private readonly bufferBytes: number;
+  /** Bytes of the records in `queue` (recordBytes). */
+  private queuedBytes = 0;
   private readonly hooks: PartitionHooks;
   private held: ConsumedRecord | undefined;
   private lastHandedOver: bigint | undefined;
@@ -98,6 +103,8 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
    * hands over whole messages).
    */
   private readonly maxRecords: number;
+  /** Bytes per ReceiveBatch message asked for: half of bufferBytes, for the same reason. */
+  private readonly maxBytes: number;
 
   constructor(options: PartitionStreamOptions) {
     this.topic = options.topic;
@@ -105,6 +112,8 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
     this.sessionId = options.sessionId;
     this.bufferSize = Math.max(1, options.bufferSize);
     this.maxRecords = Math.max(1, Math.floor(this.bufferSize / 2));
+    this.bufferBytes = Math.max(2, options.bufferBytes);
+    this.maxBytes = Math.floor(this.bufferBytes / 2);
     this.hooks = options.hooks;
     this.open = options.open;
     this.reconnect = options.reconnect;
@@ -115,7 +124,7 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
   }
 
   private openWire(lastKnownOffset: bigint): ClientReadableStream<unknown> {
-    return this.open(lastKnownOffset, this.batched, this.maxRecords);
+    return this.open(lastKnownOffset, this.batched, this.maxRecords, this.maxBytes);
   }
 
   private attach(call: ClientReadableStream<unknown>): ClientReadableStream<unknown> {
@@ -141,11 +150,17 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
 
   /** Pauses the wire while one more message might not fit in the local buffer. */
   private pauseIfFull(): void {
-    const room = this.bufferSize - this.queue.length;
-    if (!this.paused && this.endReason === undefined && room < (this.batched ? this.maxRecords : 1)) {
+    if (!this.paused && this.endReason === undefined && this.full()) {
       this.paused = true;
       this.call.pause();
     }
+  }
+
+  /** Whether one more message might not fit: in records, or in bytes (a Receive message is one record of unknown size). */
+  private full(): boolean {
+    const room = this.bufferSize - this.queue.length;
+    const bytesRoom = this.bufferBytes - this.queuedBytes;
+    return this.batched ? room < this.maxRecords || bytesRoom < this.maxBytes : room < 1 || bytesRoom <= 0;
   }
 
   /** The RPC the records come over: ReceiveBatch by default, Receive on a gateway without it. */
@@ -225,6 +240,7 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
         await new Promise<void>((resolve) => (this.wake = resolve));
       }
       record = this.queue.shift()!;
+      this.queuedBytes -= recordBytes(record);
       this.resumeIfLow();
       try {
         const waiting = this.hooks.beforeHandover(this, record);
@@ -269,6 +285,7 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
     this.lastReceived = record.offset;
     this.attempt = 0;
     this.queue.push(record);
+    this.queuedBytes += recordBytes(record);
     this.stats.received++;
     this.stats.maxBuffered = Math.max(this.stats.maxBuffered, this.queue.length);
     this.wakeUp();
@@ -303,7 +320,7 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
       if (this.endReason !== undefined) return;
       this.call = this.attach(this.openWire(this.lastReceived ?? 0n));
       // Still full: the new call waits too.
-      this.paused = this.queue.length >= this.bufferSize;
+      this.paused = this.full();
       if (this.paused) this.call.pause();
     }, retryInMs);
     return true;
@@ -313,14 +330,20 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
     if (this.endReason !== undefined) return;
     this.endReason = reason;
     // Not handed over, so not ours to process: the partition's next owner gets them.
-    if (!options.keepQueue) this.queue.length = 0;
+    if (!options.keepQueue) {
+      this.queue.length = 0;
+      this.queuedBytes = 0;
+    }
     this.resolveEnded(reason);
     this.hooks.wireEnded(this, reason);
     this.wakeUp();
   }
 
   private resumeIfLow(): void {
-    if (this.paused && this.queue.length <= this.bufferSize - (this.batched ? this.maxRecords : this.bufferSize / 2) && this.endReason === undefined) {
+    const low = this.batched
+      ? this.queue.length <= this.bufferSize - this.maxRecords && this.queuedBytes <= this.bufferBytes - this.maxBytes
+      : this.queue.length <= this.bufferSize / 2 && this.queuedBytes <= this.bufferBytes / 2;
+    if (this.paused && low && this.endReason === undefined) {
       this.paused = false;
       this.call.resume();
     }
@@ -337,4 +360,12 @@ export class PartitionStream implements AsyncIterable<ConsumedRecord> {
     this.idleWaiters = [];
     waiting.forEach((resolve) => resolve());
   }
+}
+
+/** What a queued record holds: its key, value and header bytes (a skip marker nothing). */
+function recordBytes(entry: ConsumedRecord | SkipMark): number {
+  if ('skipped' in entry) return 0;
+  let size = entry.key.length + entry.value.length + (entry.event?.data.length ?? 0);
+  for (const name in entry.headers) size += entry.headers[name]!.length;
+  return size;
 }

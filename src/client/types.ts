@@ -161,8 +161,10 @@ export interface SubscribeOptions {
   ackEvery?: { records?: number; ms?: number };
   /** 'binary' (default) or 'event' (LIIKLUS_EVENT). */
   format?: 'binary' | 'event';
-  /** Records held locally per partition before the client stops reading from the wire. Default 32. */
+  /** Records held locally per partition before the client stops reading from the wire. Default 1,024. */
   bufferSize?: number;
+  /** Bytes (keys, values, headers) held locally per partition before the client stops reading from the wire. Default 8 MiB. */
+  bufferBytes?: number;
   /** Re-subscribe on UNAVAILABLE (exponential backoff with jitter); false to fail instead. */
   reconnect?: ReconnectOptions | false;
   /** How long close() waits for records being processed to finish. Default 5000 ms. */

@@ -68,4 +68,28 @@ describe('client backpressure (real gateway, memory stores)', () => {
     fast.markDone();
     await subscription.close();
   }, 120_000);
+
+  it('the local buffer is bounded in bytes too: large records pause the wire before bufferSize records wait', async () => {
+    const { gateway: core } = gateway.sluice;
+    const topic = uniqueName('bp-bytes');
+    const kilobyte = Buffer.alloc(1024, 'k');
+    const key = keyFor(2, PARTITIONS);
+    for (let i = 0; i < 2_000; i++) await core.publish({ topic, key: Buffer.from(key), value: kilobyte, event: null, headers: new Map() });
+    const bufferBytes = 64 * 1024;
+    const subscription = client.subscribe({ topic, group: uniqueName('g'), bufferBytes });
+    const stream = await new Streams(subscription).for(2);
+    const records = stream[Symbol.asyncIterator]();
+    expect((await records.next()).value!.offset).toBe(0n);
+    let expected = 1n;
+    for (;;) {
+      const next = await records.next();
+      expect(next.value!.offset).toBe(expected++);
+      if (expected === 2_000n) break;
+    }
+    // 64 KiB of 1 KiB values: at most 64 records waited locally at any time, far below the default bufferSize of 1,024.
+    expect(stream.stats.maxBuffered).toBeGreaterThan(16);
+    expect(stream.stats.maxBuffered).toBeLessThanOrEqual(bufferBytes / kilobyte.length);
+    stream.markDone();
+    await subscription.close();
+  }, 60_000);
 });

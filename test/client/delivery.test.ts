@@ -83,6 +83,20 @@ describe('delivery guarantees when the handler crashes (real gateway, memory sto
     await subscription.close();
   });
 
+  it('at-most-once acks at most 32 records ahead of the one handed over, whatever the buffer holds', async () => {
+    const topic = uniqueName('ahead-limit');
+    const group = uniqueName('g');
+    const key = keyFor(0, PARTITIONS);
+    await publishAll(client, topic, key, values('r', 200));
+    const subscription = client.subscribe({ topic, group, ack: 'before' });
+    const stream = await new Streams(subscription).for(0);
+    await expect.poll(() => stream.buffered).toBeGreaterThan(100);
+    const [first] = await take(stream, 1, true);
+    expect(first!.value.toString()).toBe('r0');
+    expect((await client.getOffsets(topic, group)).get(0)).toBe(31n);
+    await subscription.close();
+  });
+
   it('at-most-once: on close, records acked ahead but never handed over go back to the group', async () => {
     const topic = uniqueName('ahead-close');
     const group = uniqueName('g');
