@@ -11,6 +11,8 @@ export type KafkaDriverName = 'kafkajs' | 'platformatic';
 export function kafkaDriverConfig(driver: string | undefined = process.env.KAFKA_DRIVER): Record<string, string> {
   const config: Record<string, string> = {};
   if (driver) config.KAFKA_DRIVER = driver;
+  // A run on another producer library (KAFKA_PRODUCER_DRIVER) reaches in-process gateways too.
+  if (process.env.KAFKA_PRODUCER_DRIVER) config.KAFKA_PRODUCER_DRIVER = process.env.KAFKA_PRODUCER_DRIVER;
   const protocol = process.env.KAFKA_GROUP_PROTOCOL;
   if (protocol && driver === 'platformatic') config.KAFKA_GROUP_PROTOCOL = protocol;
   return config;
