@@ -17,7 +17,7 @@ const require = createRequire(import.meta.url);
 describe('kafkajs produce request encoder, on a broker', () => {
   let store: KafkaRecordsStore;
   beforeAll(async () => {
-    store = await makeStore({ KAFKA_DRIVER: 'kafkajs', KAFKA_PRODUCER_DRIVER: 'kafkajs' });
+    store = await makeStore({ KAFKA_DRIVER: 'kafkajs', KAFKA_PRODUCER_DRIVER: 'kafkajs', KAFKA_KAFKAJS_PRODUCE_ENCODER: 'sluice' });
   });
   afterAll(async () => {
     await store?.close();
