@@ -11,7 +11,8 @@
  */
 import { createRequire } from 'node:module';
 import { crc32c } from '../plugins/kafka-records/drivers/kafkajs/crc32c.ts';
-import { produceRequest, type ProduceRequestArgs } from '../plugins/kafka-records/drivers/kafkajs/produce-request.ts';
+import type { ProduceRequestArgs } from '../plugins/kafka-records/drivers/kafkajs/produce-encoder.ts';
+import { produceRequest } from '../plugins/kafka-records/drivers/kafkajs/produce-request.ts';
 
 const require = createRequire(import.meta.url);
 type Encoded = { buffer: Buffer };

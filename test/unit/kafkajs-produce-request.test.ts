@@ -7,12 +7,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseKafkaConfig } from '../../plugins/kafka-records/config.ts';
 import { crc32c } from '../../plugins/kafka-records/drivers/kafkajs/crc32c.ts';
 import { kafkajsDriver } from '../../plugins/kafka-records/drivers/kafkajs/index.ts';
-import {
-  encodeUncompressedProduceRequest,
-  produceRequest,
-  type ProduceMessage,
-  type ProduceRequestArgs,
-} from '../../plugins/kafka-records/drivers/kafkajs/produce-request.ts';
+import { encodeUncompressedProduceRequest, type ProduceMessage, type ProduceRequestArgs } from '../../plugins/kafka-records/drivers/kafkajs/produce-encoder.ts';
+import { produceRequest } from '../../plugins/kafka-records/drivers/kafkajs/produce-request.ts';
 import { decodeKafkajsMessages, type KafkajsMessage } from '../../plugins/kafka-records/drivers/kafkajs/record-batches.ts';
 
 /**
