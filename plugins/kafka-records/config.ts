@@ -10,6 +10,8 @@ export interface KafkaRecordsConfig {
   producerDriver: KafkaDriverName;
   /** Who decodes fetched record batches under KAFKA_DRIVER=kafkajs (KAFKA_KAFKAJS_RECORD_DECODER): the gateway's faster decoder, or kafkajs's own. */
   kafkajsRecordDecoder: 'sluice' | 'kafkajs';
+  /** Who encodes produce requests under KAFKA_PRODUCER_DRIVER=kafkajs (KAFKA_KAFKAJS_PRODUCE_ENCODER): the gateway's faster encoder, or kafkajs's own. */
+  kafkajsProduceEncoder: 'sluice' | 'kafkajs';
   /** Consumer group protocol: classic, or KIP-848 `consumer` (Kafka 4.x brokers; platformatic driver only). */
   groupProtocol: 'classic' | 'consumer';
   /** host:port list. */
@@ -111,6 +113,7 @@ const KEYS = {
   KAFKA_DRIVER: [oneOf('kafkajs', 'platformatic'), 'kafkajs'],
   KAFKA_PRODUCER_DRIVER: [oneOf('kafkajs', 'platformatic').optional(), undefined],
   KAFKA_KAFKAJS_RECORD_DECODER: [oneOf('sluice', 'kafkajs'), 'sluice'],
+  KAFKA_KAFKAJS_PRODUCE_ENCODER: [oneOf('sluice', 'kafkajs'), 'sluice'],
   KAFKA_GROUP_PROTOCOL: [oneOf('classic', 'consumer'), 'classic'],
   KAFKA_CLIENT_ID: [z.string().trim().min(1, 'must not be empty').max(255), 'sluice'],
   KAFKA_TOPIC_PARTITIONS: [int(1, 100_000), '8'],
@@ -184,6 +187,7 @@ export function parseKafkaConfig(config: Readonly<Record<string, string | undefi
     driver: v.KAFKA_DRIVER as KafkaDriverName,
     producerDriver: (v.KAFKA_PRODUCER_DRIVER ?? v.KAFKA_DRIVER) as KafkaDriverName,
     kafkajsRecordDecoder: v.KAFKA_KAFKAJS_RECORD_DECODER as 'sluice' | 'kafkajs',
+    kafkajsProduceEncoder: v.KAFKA_KAFKAJS_PRODUCE_ENCODER as 'sluice' | 'kafkajs',
     groupProtocol: v.KAFKA_GROUP_PROTOCOL as 'classic' | 'consumer',
     sasl: saslConfig(v),
     ssl: sslConfig(v),

@@ -26,6 +26,7 @@ describe('Kafka records store config', () => {
       fetchMaxBytes: 8 * 1024 * 1024,
       fetchMaxWaitMs: 100,
       kafkajsRecordDecoder: 'sluice',
+      kafkajsProduceEncoder: 'sluice',
       partitionBufferMaxBytes: 16 * 1024 * 1024,
       partitionBufferRecords: 1000,
       partitionBufferBytes: 512 * 1024,
@@ -41,6 +42,8 @@ describe('Kafka records store config', () => {
     expect(failure({ ...base, KAFKA_GROUP_PROTOCOL: 'eager' })).toMatchObject({ field: 'KAFKA_GROUP_PROTOCOL' });
     expect(parseKafkaConfig({ ...base, KAFKA_KAFKAJS_RECORD_DECODER: 'kafkajs' })).toMatchObject({ kafkajsRecordDecoder: 'kafkajs' });
     expect(failure({ ...base, KAFKA_KAFKAJS_RECORD_DECODER: 'fast' })).toMatchObject({ field: 'KAFKA_KAFKAJS_RECORD_DECODER' });
+    expect(parseKafkaConfig({ ...base, KAFKA_KAFKAJS_PRODUCE_ENCODER: 'kafkajs' })).toMatchObject({ kafkajsProduceEncoder: 'kafkajs' });
+    expect(failure({ ...base, KAFKA_KAFKAJS_PRODUCE_ENCODER: 'fast' })).toMatchObject({ field: 'KAFKA_KAFKAJS_PRODUCE_ENCODER' });
     expect(failure({ ...base, KAFKA_GROUP_PROTOCOL: 'consumer' }).message).toMatch(/KAFKA_DRIVER=platformatic/);
     // Publishing through the other library: by default the same as KAFKA_DRIVER.
     expect(parseKafkaConfig(base)).toMatchObject({ driver: 'kafkajs', producerDriver: 'kafkajs' });

@@ -13,6 +13,8 @@ export function kafkaDriverConfig(driver: string | undefined = process.env.KAFKA
   if (driver) config.KAFKA_DRIVER = driver;
   // A run on another producer library (KAFKA_PRODUCER_DRIVER) reaches in-process gateways too.
   if (process.env.KAFKA_PRODUCER_DRIVER) config.KAFKA_PRODUCER_DRIVER = process.env.KAFKA_PRODUCER_DRIVER;
+  // So is a run with kafkajs's own produce request encoder (KAFKA_KAFKAJS_PRODUCE_ENCODER=kafkajs).
+  if (process.env.KAFKA_KAFKAJS_PRODUCE_ENCODER) config.KAFKA_KAFKAJS_PRODUCE_ENCODER = process.env.KAFKA_KAFKAJS_PRODUCE_ENCODER;
   const protocol = process.env.KAFKA_GROUP_PROTOCOL;
   if (protocol && driver === 'platformatic') config.KAFKA_GROUP_PROTOCOL = protocol;
   return config;

@@ -4,6 +4,7 @@ import type { KafkaDriver } from '../../driver.ts';
 import { KafkajsAdmin } from './admin.ts';
 import { createKafkaClient } from './client.ts';
 import { KafkajsMember } from './member.ts';
+import { installKafkajsProduceRequest } from './produce-request.ts';
 import { KafkajsProducer } from './producer.ts';
 import { installKafkajsRecordBatches } from './record-batches.ts';
 
@@ -12,6 +13,10 @@ export function kafkajsDriver(config: KafkaRecordsConfig, logger: Logger): Kafka
   if (config.kafkajsRecordDecoder === 'sluice') {
     const decoder = installKafkajsRecordBatches();
     if (!decoder.installed) logger.warn(`kafkajs decodes fetched records itself (slower): the gateway's decoder was not installed: ${decoder.reason}`);
+  }
+  if (config.kafkajsProduceEncoder === 'sluice') {
+    const encoder = installKafkajsProduceRequest();
+    if (!encoder.installed) logger.warn(`kafkajs encodes produce requests itself (slower): the gateway's encoder was not installed: ${encoder.reason}`);
   }
   const admin = createKafkaClient(config, logger, 'admin');
   const producer = createKafkaClient(config, logger, 'producer');
