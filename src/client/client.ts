@@ -21,6 +21,19 @@ import { createStub, type EventMessage, type LiiklusStub, type NackRequestMessag
 const DEFAULT_CALL_TIMEOUT_MS = 10_000;
 
 /** A connection to a Sluice (or Liiklus) gateway. */
+/**
+ * HTTP/2 receive window of the client's connection and of each stream.
+ * grpc-js keeps HTTP/2's 64 KiB unless told otherwise (grpc-go and grpc-java
+ * size theirs to the bandwidth-delay product or to 1 MiB), and the window,
+ * shared by every partition's stream on the connection, bounded how fast the
+ * gateway could send: reading 4 partitions with subscribe().each(), same
+ * run, 3 rounds each, 1,000,000 records of 100 B went from 251,000 to 413,000
+ * records/s and 500,000 of 1 KiB from 90,000 to 170,000 with 4 MiB. The
+ * local buffers (bufferSize, bufferBytes) still bound what waits for the
+ * application; the window bounds what is in flight on the connection.
+ */
+export const FLOW_CONTROL_WINDOW = 4 * 1024 * 1024;
+
 export class SluiceClient {
   private readonly stub: LiiklusStub;
   private readonly callTimeoutMs: number;
@@ -43,6 +56,7 @@ export class SluiceClient {
       'grpc.max_reconnect_backoff_ms': 5_000,
       'grpc.keepalive_time_ms': 30_000,
       'grpc.keepalive_timeout_ms': 10_000,
+      'grpc-node.flow_control_window': FLOW_CONTROL_WINDOW,
       ...options.channelOptions,
     });
   }

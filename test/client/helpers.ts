@@ -1,14 +1,14 @@
 import { afterAll, beforeAll } from 'vitest';
 import { partitionForKey } from '../../src/contracts/index.ts';
-import { connect, type ConsumedRecord, type PartitionStream, type SluiceClient, type Subscription, type SubscriptionEvent } from '../../src/client/index.ts';
+import { connect, type ConnectOptions, type ConsumedRecord, type PartitionStream, type SluiceClient, type Subscription, type SubscriptionEvent } from '../../src/client/index.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 
 /** A gateway on the memory stores and a client connected to it, for the enclosing describe block. */
-export function gatewayWithClient(partitions: number): { gateway: TestGateway; client: SluiceClient } {
+export function gatewayWithClient(partitions: number, options: ConnectOptions = {}): { gateway: TestGateway; client: SluiceClient } {
   const context = {} as { gateway: TestGateway; client: SluiceClient };
   beforeAll(async () => {
     context.gateway = await startTestGateway({ MEMORY_PARTITIONS: String(partitions) });
-    context.client = connect(context.gateway.address);
+    context.client = connect(context.gateway.address, options);
   });
   afterAll(async () => {
     await context.client?.close();

@@ -4,6 +4,7 @@ import type { KafkaDriver } from '../../driver.ts';
 import { KafkajsAdmin } from './admin.ts';
 import { createKafkaClient } from './client.ts';
 import { KafkajsMember } from './member.ts';
+import { installKafkajsFetchWake } from './fetch-wake.ts';
 import { installKafkajsProduceRequest } from './produce-request.ts';
 import { KafkajsProducer } from './producer.ts';
 import { installKafkajsRecordBatches } from './record-batches.ts';
@@ -18,6 +19,8 @@ export function kafkajsDriver(config: KafkaRecordsConfig, logger: Logger): Kafka
     const encoder = installKafkajsProduceRequest();
     if (!encoder.installed) logger.warn(`kafkajs encodes produce requests itself (slower): the gateway's encoder was not installed: ${encoder.reason}`);
   }
+  const wake = installKafkajsFetchWake();
+  if (!wake.installed) logger.warn(`a partition resumed while all of a member's partitions were paused waits out kafkajs's fetch max wait: ${wake.reason}`);
   const admin = createKafkaClient(config, logger, 'admin');
   const producer = createKafkaClient(config, logger, 'producer');
   return {
