@@ -4,20 +4,23 @@ import { decodeReceiveBatchReply } from '../../src/client/decoding.ts';
 import { openDecodedStream, type LiiklusStub } from '../../src/client/wire.ts';
 import { connect } from '../../src/client/index.ts';
 import { TestClient, type Assignment } from '../../test/support/client.ts';
-import { RateAfterFirst } from './kafka.ts';
+import { ReadRate } from './kafka.ts';
 
 export type ReceiveMode = 'batch' | 'record';
 
 /**
  * Subscribes one member to `topic` and reads every partition until `count`
- * records arrived in all; resolves with records/s (RateAfterFirst).
+ * records arrived in all; resolves with records/s from the Receive calls
+ * opened (the gateway fetches a partition once its reader starts) to the
+ * count-th record (ReadRate).
  */
 export async function readThroughSluice(client: TestClient, topic: string, partitions: number, count: number, mode: ReceiveMode): Promise<number> {
   const subscription = client.subscribe({ topic, group: `bench-${mode}-${Date.now()}` });
   const assignments = await subscription.until((a) => new Set(a.map((x) => x.partition)).size === partitions, 60_000);
-  const rate = new RateAfterFirst(count);
+  const rate = new ReadRate(count);
   const calls: grpc.ClientReadableStream<unknown>[] = [];
   const perSecond = await new Promise<number>((resolve, reject) => {
+    rate.start();
     for (const assignment of latestPerPartition(assignments)) {
       const call = openReceive(client, assignment, mode);
       calls.push(call);
