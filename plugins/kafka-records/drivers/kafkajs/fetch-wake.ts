@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { kafkajsVersionMismatch, type Installation } from './kafkajs-version.ts';
 
 /**
  * Lets a resumed partition be fetched at once. When every partition a
@@ -18,9 +19,6 @@ import { createRequire } from 'node:module';
  */
 
 const require = createRequire(import.meta.url);
-
-/** The kafkajs version this was written and checked against. */
-const KAFKAJS_VERSION = '2.2.4';
 
 type TopicPartitions = Array<{ topic: string; partitions: number[] }>;
 interface ConsumerGroupLike {
@@ -66,10 +64,10 @@ function waitForResume(group: ConsumerGroupLike, ms: number): Promise<void> {
 let installed = false;
 
 /** Wraps kafkajs's ConsumerGroup fetch and resume (once per process); says why not on another kafkajs version. */
-export function installKafkajsFetchWake(): { installed: true } | { installed: false; reason: string } {
+export function installKafkajsFetchWake(): Installation {
   if (installed) return { installed };
-  const version = (require('kafkajs/package.json') as { version: string }).version;
-  if (version !== KAFKAJS_VERSION) return { installed, reason: `it was checked against kafkajs ${KAFKAJS_VERSION} and ${version} is installed` };
+  const mismatch = kafkajsVersionMismatch('test/kafka/fetch-wake.test.ts');
+  if (mismatch !== undefined) return { installed, reason: mismatch };
   const ConsumerGroup = require('kafkajs/src/consumer/consumerGroup.js') as ConsumerGroupClass;
   const proto = ConsumerGroup.prototype;
   const fetch = proto.fetch;

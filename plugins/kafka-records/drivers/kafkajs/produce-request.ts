@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { kafkajsVersionMismatch, type Installation } from './kafkajs-version.ts';
 import { encodeUncompressedProduceRequest, type KafkajsEncoder, type ProduceRequestArgs } from './produce-encoder.ts';
 
 /**
@@ -25,8 +26,6 @@ import { encodeUncompressedProduceRequest, type KafkajsEncoder, type ProduceRequ
 
 const require = createRequire(import.meta.url);
 
-/** The kafkajs version this replacement was written and checked against. */
-const KAFKAJS_VERSION = '2.2.4';
 const MODULE = 'kafkajs/src/protocol/requests/produce/v3/request.js';
 const { Produce: API_KEY } = require('kafkajs/src/protocol/requests/apiKeys.js') as { Produce: number };
 const { Types } = require('kafkajs/src/protocol/message/compression/index.js') as { Types: { None: number } };
@@ -64,12 +63,10 @@ let installed = false;
  * kafkajs version it was not checked against, it leaves kafkajs's encoder in
  * place and says why.
  */
-export function installKafkajsProduceRequest(): { installed: true } | { installed: false; reason: string } {
+export function installKafkajsProduceRequest(): Installation {
   if (installed) return { installed };
-  const version = (require('kafkajs/package.json') as { version: string }).version;
-  if (version !== KAFKAJS_VERSION) {
-    return { installed, reason: `it was checked against kafkajs ${KAFKAJS_VERSION} and ${version} is installed (test/unit/kafkajs-produce-request.test.ts, then KAFKAJS_VERSION)` };
-  }
+  const mismatch = kafkajsVersionMismatch('test/unit/kafkajs-produce-request.test.ts');
+  if (mismatch !== undefined) return { installed, reason: mismatch };
   const path = require.resolve(MODULE);
   const produceDir = path.slice(0, path.lastIndexOf('/v3/'));
   const loaded = Object.keys(require.cache).filter((p) => p.startsWith(produceDir) && /\/v[4-9]\/request\.js$/.test(p));

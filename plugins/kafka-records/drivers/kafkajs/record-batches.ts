@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { kafkajsVersionMismatch, type Installation } from './kafkajs-version.ts';
 
 /**
  * A faster decoder of the record batches in a kafkajs fetch response, in
@@ -19,8 +20,6 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-/** The kafkajs version this replacement was written and checked against. */
-const KAFKAJS_VERSION = '2.2.4';
 const MODULE = 'kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js';
 
 type KafkajsDecoder = { buffer: Buffer; offset: number; readInt32(): number; canReadBytes(n: number): boolean; readBytes(n: number): Buffer };
@@ -265,12 +264,10 @@ let installed = false;
  * otherwise, or on a kafkajs version it was not checked against, it leaves
  * kafkajs's decoder in place and says why.
  */
-export function installKafkajsRecordBatches(): { installed: true } | { installed: false; reason: string } {
+export function installKafkajsRecordBatches(): Installation {
   if (installed) return { installed };
-  const version = (require('kafkajs/package.json') as { version: string }).version;
-  if (version !== KAFKAJS_VERSION) {
-    return { installed, reason: `it was checked against kafkajs ${KAFKAJS_VERSION} and ${version} is installed (test/unit/kafkajs-record-batches.test.ts, then KAFKAJS_VERSION)` };
-  }
+  const mismatch = kafkajsVersionMismatch('test/unit/kafkajs-record-batches.test.ts');
+  if (mismatch !== undefined) return { installed, reason: mismatch };
   const path = require.resolve(MODULE);
   const fetchDir = path.slice(0, path.lastIndexOf('/v4/'));
   const loaded = Object.keys(require.cache).filter((p) => p.startsWith(fetchDir) && p.endsWith('/response.js'));
