@@ -85,7 +85,11 @@ export class Publisher {
   async publishMany(envelopes: readonly Envelope[]): Promise<PublishResult[]> {
     this.ensureOpen();
     const partitions = new Map<string, readonly PartitionInfo[]>();
-    for (const { topic } of envelopes) if (!partitions.has(topic)) partitions.set(topic, (await this.topics.ensure(topic)).partitions);
+    // An index loop: a for-of with an await in it allocates an iterator result per record.
+    for (let i = 0; i < envelopes.length; i++) {
+      const { topic } = envelopes[i]!;
+      if (!partitions.has(topic)) partitions.set(topic, (await this.topics.ensure(topic)).partitions);
+    }
     this.ensureOpen();
     if (envelopes.length === 0) return [];
     const records = new Array<ProducedRecord>(envelopes.length);
