@@ -18,14 +18,19 @@ const OWN = new Set(['id', 'type', 'source', 'time', 'specversion']);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** `bytes` as a Buffer: itself when it is one (keys and values decoded from gRPC are), else a view of the same memory. */
+export const toBuffer = (bytes: Uint8Array): Buffer => (bytes instanceof Buffer ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 
-/** The headers and value of the Kafka record for `envelope`. */
-export function toKafkaRecord(envelope: Envelope): { headers: IHeaders; value: Buffer | null } {
+/** The headers of a Kafka record without any: shared by every such record, never written to. */
+const NO_KAFKA_HEADERS: IHeaders = Object.freeze({});
+
+/** The headers of the Kafka record for `envelope`. */
+export function toKafkaHeaders(envelope: Envelope): IHeaders {
+  const event = envelope.event;
+  if (envelope.headers.size === 0 && event === null) return NO_KAFKA_HEADERS;
   const headers: IHeaders = {};
   for (const [name, value] of envelope.headers) headers[name] = toBuffer(value);
-  const event = envelope.event;
-  if (event === null) return { headers, value: envelope.value === null ? null : toBuffer(envelope.value) };
+  if (event === null) return headers;
   // Event attributes win over client headers of the same name.
   for (const [name, value] of Object.entries(event.extensions)) headers[PREFIX + name] = value;
   headers[`${PREFIX}specversion`] = SPEC_VERSION;
@@ -34,7 +39,13 @@ export function toKafkaRecord(envelope: Envelope): { headers: IHeaders; value: B
   headers[`${PREFIX}source`] = event.source;
   if (event.time !== '') headers[`${PREFIX}time`] = event.time;
   if (event.dataContentType !== '') headers[CONTENT_TYPE] = event.dataContentType;
-  return { headers, value: toBuffer(event.data) };
+  return headers;
+}
+
+/** The value of the Kafka record for `envelope`: its value, or its event's data. */
+export function toKafkaValue(envelope: Envelope): Buffer | null {
+  if (envelope.event !== null) return toBuffer(envelope.event.data);
+  return envelope.value === null ? null : toBuffer(envelope.value);
 }
 
 /**

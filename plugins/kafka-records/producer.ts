@@ -1,15 +1,34 @@
 import type { Logger } from 'pino';
 import { partitionForKey, UnavailableError, type Envelope, type PublishResult } from '../../src/contracts/index.ts';
-import { toBuffer, toKafkaRecord } from './cloudevents.ts';
+import { toBuffer, toKafkaHeaders, toKafkaValue } from './cloudevents.ts';
 import type { KafkaDriver, PartitionInfo, ProducedRecord, ProducerDriver } from './driver.ts';
 import { kafkaErrorType, toStoreError } from './errors.ts';
 import type { TopicAdmin } from './topics.ts';
 
-interface Pending {
-  record: ProducedRecord;
-  size: number;
-  resolve(result: PublishResult): void;
+/**
+ * One publish call's records waiting to be sent, in call order: a
+ * PublishBatch's records stay one entry, answered once, with no promise or
+ * closure per record.
+ */
+interface Waiting {
+  readonly records: readonly ProducedRecord[];
+  /** About how many bytes each record takes in a request. */
+  readonly sizes: readonly number[];
+  readonly results: PublishResult[];
+  /** Records taken into requests so far (a call larger than a request's limits spans several). */
+  taken: number;
+  /** Records whose offsets are known. */
+  answered: number;
+  failed: boolean;
+  resolve(results: PublishResult[]): void;
   reject(error: unknown): void;
+}
+
+/** Records [from, to) of a call, sent in one request. */
+interface Part {
+  call: Waiting;
+  from: number;
+  to: number;
 }
 
 /** Limits of one produce request (records from concurrent publish calls). */
@@ -34,7 +53,7 @@ const MAX_BATCH_BYTES = 1024 * 1024;
  */
 export class Publisher {
   private producer: Promise<ProducerDriver> | undefined;
-  private readonly queue: Pending[] = [];
+  private readonly queue: Waiting[] = [];
   private flushing = false;
   private closed = false;
   /** Since when publishing fails (logged once when it starts and once when it recovers). */
@@ -52,57 +71,59 @@ export class Publisher {
     this.ensureOpen();
     const topic = await this.topics.ensure(envelope.topic);
     this.ensureOpen();
-    const { record, size } = this.prepare(envelope, topic.partitions);
-    return new Promise<PublishResult>((resolve, reject) => {
-      this.queue.push({ record, size, resolve, reject });
-      this.scheduleFlush();
-    });
+    const record = this.prepare(envelope, topic.partitions);
+    return new Promise<PublishResult>((resolve, reject) => this.enqueue([record], [recordSize(record)], (results) => resolve(results[0]!), reject));
   }
 
   /**
    * Several records in this order (PublishBatch): each topic resolved once,
-   * one promise for all of them instead of one per record; they join the
-   * same queue as single publishes, so they go in as few requests as the
-   * limits allow. Fails with the first failure (records before it may be stored).
+   * one queue entry and one promise for all of them; they join the same queue
+   * as single publishes, so they go in as few requests as the limits allow.
+   * Fails with the first failure; records of the call sent before it may be
+   * stored, those not yet sent are not sent.
    */
   async publishMany(envelopes: readonly Envelope[]): Promise<PublishResult[]> {
     this.ensureOpen();
     const partitions = new Map<string, readonly PartitionInfo[]>();
-    for (const { topic } of envelopes) if (!partitions.has(topic)) partitions.set(topic, (await this.topics.ensure(topic)).partitions);
+    // An index loop: a for-of with an await in it allocates an iterator result per record.
+    for (let i = 0; i < envelopes.length; i++) {
+      const { topic } = envelopes[i]!;
+      if (!partitions.has(topic)) partitions.set(topic, (await this.topics.ensure(topic)).partitions);
+    }
     this.ensureOpen();
     if (envelopes.length === 0) return [];
-    const prepared = envelopes.map((envelope) => this.prepare(envelope, partitions.get(envelope.topic)!));
-    return new Promise<PublishResult[]>((resolve, reject) => {
-      const results = new Array<PublishResult>(prepared.length);
-      let left = prepared.length;
-      let failed = false;
-      prepared.forEach(({ record, size }, i) => {
-        this.queue.push({
-          record,
-          size,
-          resolve: (result) => {
-            results[i] = result;
-            if (--left === 0 && !failed) resolve(results);
-          },
-          reject: (error) => {
-            if (failed) return;
-            failed = true;
-            reject(error);
-          },
-        });
-      });
-      this.scheduleFlush();
-    });
+    const records = new Array<ProducedRecord>(envelopes.length);
+    const sizes = new Array<number>(envelopes.length);
+    let topic = '';
+    let topicPartitions: readonly PartitionInfo[] = [];
+    for (let i = 0; i < envelopes.length; i++) {
+      const envelope = envelopes[i]!;
+      if (envelope.topic !== topic) {
+        topic = envelope.topic;
+        topicPartitions = partitions.get(topic)!;
+      }
+      const record = this.prepare(envelope, topicPartitions);
+      records[i] = record;
+      sizes[i] = recordSize(record);
+    }
+    return new Promise<PublishResult[]>((resolve, reject) => this.enqueue(records, sizes, resolve, reject));
   }
 
-  /** The Kafka record for `envelope`, its partition chosen, and about how many bytes it takes in a request. */
-  private prepare(envelope: Envelope, partitions: readonly PartitionInfo[]): { record: ProducedRecord; size: number } {
-    const { headers, value } = toKafkaRecord(envelope);
+  private enqueue(records: readonly ProducedRecord[], sizes: readonly number[], resolve: (results: PublishResult[]) => void, reject: (error: unknown) => void): void {
+    this.queue.push({ records, sizes, results: new Array<PublishResult>(records.length), taken: 0, answered: 0, failed: false, resolve, reject });
+    this.scheduleFlush();
+  }
+
+  /** The Kafka record for `envelope`, its partition chosen. */
+  private prepare(envelope: Envelope, partitions: readonly PartitionInfo[]): ProducedRecord {
     const key = envelope.key !== null && envelope.key.length > 0 ? toBuffer(envelope.key) : null;
-    const partition = this.partitionFor(key, partitions);
-    let size = 100 + (key?.length ?? 0) + (value?.length ?? 0);
-    for (const name in headers) size += name.length + (headers[name]?.length ?? 0);
-    return { record: { topic: envelope.topic, partition, key, value, headers: headers as ProducedRecord['headers'] }, size };
+    return {
+      topic: envelope.topic,
+      partition: this.partitionFor(key, partitions),
+      key,
+      value: toKafkaValue(envelope),
+      headers: toKafkaHeaders(envelope) as ProducedRecord['headers'],
+    };
   }
 
   private scheduleFlush(): void {
@@ -113,7 +134,7 @@ export class Publisher {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of this.queue.splice(0)) pending.reject(new UnavailableError('the Kafka records store is closing'));
+    for (const call of this.queue.splice(0)) fail(call, new UnavailableError('the Kafka records store is closing'));
     const producer = this.producer;
     this.producer = undefined;
     if (producer) await (await producer.catch(() => undefined))?.close().catch(() => undefined);
@@ -121,10 +142,13 @@ export class Publisher {
 
   private partitionFor(key: Buffer | null, partitions: readonly PartitionInfo[]): number {
     if (key !== null) return partitionForKey(key, partitions.length);
-    const available = partitions.filter((p) => p.leader >= 0);
-    const from = available.length > 0 ? available : partitions;
+    let available = 0;
+    for (const p of partitions) if (p.leader >= 0) available++;
     this.keyless = (this.keyless + 1) & 0x7fffffff;
-    return from[this.keyless % from.length]!.partitionId;
+    // The n-th partition with a leader (of all partitions when none has one), without a filtered copy per record.
+    let n = this.keyless % (available > 0 ? available : partitions.length);
+    for (const p of partitions) if ((available === 0 || p.leader >= 0) && n-- === 0) return p.partitionId;
+    throw new Error('unreachable: n is below the number of partitions counted');
   }
 
   private ensureOpen(): void {
@@ -133,33 +157,46 @@ export class Publisher {
 
   private async flush(): Promise<void> {
     while (this.queue.length > 0) {
+      const records: ProducedRecord[] = [];
+      const parts: Part[] = [];
       let bytes = 0;
-      let count = 0;
-      while (count < this.queue.length && count < MAX_BATCH_RECORDS && (count === 0 || bytes + this.queue[count]!.size <= MAX_BATCH_BYTES)) {
-        bytes += this.queue[count]!.size;
-        count++;
+      while (this.queue.length > 0 && records.length < MAX_BATCH_RECORDS) {
+        const call = this.queue[0]!;
+        if (call.failed) {
+          this.queue.shift();
+          continue;
+        }
+        const from = call.taken;
+        let i = from;
+        while (i < call.records.length && records.length < MAX_BATCH_RECORDS && (records.length === 0 || bytes + call.sizes[i]! <= MAX_BATCH_BYTES)) {
+          bytes += call.sizes[i]!;
+          records.push(call.records[i]!);
+          i++;
+        }
+        if (i > from) parts.push({ call, from, to: i });
+        call.taken = i;
+        if (i < call.records.length) break;
+        this.queue.shift();
       }
-      await this.send(this.queue.splice(0, count));
+      if (records.length > 0) await this.send(records, parts);
     }
     this.flushing = false;
   }
 
-  private async send(batch: Pending[], retried = false): Promise<void> {
+  private async send(records: ProducedRecord[], parts: readonly Part[], retried = false): Promise<void> {
     const connecting = this.connect();
     try {
       const producer = await connecting;
-      const base = await producer.send(batch.map((p) => p.record));
-      const next = new Map<string, bigint>();
-      for (const pending of batch) {
-        const { topic, partition } = pending.record;
-        const slot = `${topic}\u0000${partition}`;
-        const offset = next.get(slot) ?? base.get(slot);
-        if (offset === undefined || offset < 0n) {
-          pending.reject(toStoreError(new Error('no offset in the produce response'), 'cannot publish'));
-          continue;
+      const offsets = new NextOffsets(await producer.send(records));
+      for (const { call, from, to } of parts) {
+        for (let i = from; i < to; i++) {
+          const { topic, partition } = call.records[i]!;
+          const offset = offsets.take(topic, partition);
+          if (offset === undefined) fail(call, toStoreError(new Error('no offset in the produce response'), 'cannot publish'));
+          else call.results[i] = { topic, partition, offset };
         }
-        next.set(slot, offset + 1n);
-        pending.resolve({ topic, partition, offset });
+        call.answered += to - from;
+        if (call.answered === call.records.length && !call.failed) call.resolve(call.results);
       }
       if (this.failingSince !== undefined) {
         this.logger.info({ failedForMs: Date.now() - this.failingSince }, 'publishing to Kafka works again');
@@ -168,13 +205,13 @@ export class Publisher {
     } catch (err) {
       this.discard(connecting);
       const type = kafkaErrorType(err);
-      const topics = new Set(batch.map((p) => p.record.topic));
+      const topics = new Set(records.map((r) => r.topic));
       if (type === 'UNKNOWN_TOPIC_OR_PARTITION' || type === 'NOT_LEADER_FOR_PARTITION' || type === 'NOT_LEADER_OR_FOLLOWER') for (const topic of topics) this.topics.forget(topic);
       // kafkajs keeps every topic a producer ever wrote to in its metadata
       // requests; one deleted since fails them all, for every topic. A new
       // producer (new metadata) is tried once (issue 9).
       if (type === 'UNKNOWN_TOPIC_OR_PARTITION' && !retried && !this.closed) {
-        await this.send(batch, true);
+        await this.send(records, parts, true);
         return;
       }
       const error = toStoreError(err, 'cannot publish');
@@ -182,9 +219,9 @@ export class Publisher {
         this.failingSince = Date.now();
         this.logger.warn({ err: error.message }, 'publishing to Kafka fails; publish calls get UNAVAILABLE until it works again');
       } else if (error.code === 'INTERNAL') {
-        this.logger.error({ err: error.message, records: batch.length }, 'publish failed');
+        this.logger.error({ err: error.message, records: records.length }, 'publish failed');
       }
-      for (const pending of batch) pending.reject(error);
+      for (const { call } of parts) fail(call, error);
     }
   }
 
@@ -201,5 +238,41 @@ export class Publisher {
     if (this.producer !== producer) return;
     this.producer = undefined;
     void producer.then((p) => p.close()).catch(() => undefined);
+  }
+}
+
+/** Fails a call once (its other records' outcomes are then ignored, and those not yet sent are dropped). */
+function fail(call: Waiting, error: unknown): void {
+  if (call.failed) return;
+  call.failed = true;
+  call.reject(error);
+}
+
+/** About how many bytes `record` takes in a produce request. */
+function recordSize(record: ProducedRecord): number {
+  let size = 100 + (record.key?.length ?? 0) + (record.value?.length ?? 0);
+  const headers = record.headers;
+  for (const name in headers) size += name.length + (headers[name]?.length ?? 0);
+  return size;
+}
+
+/**
+ * The offset of each record of a request, in request order: a partition's
+ * base offset from the produce response, then one more per record (a
+ * per-topic array by partition: no key string per record).
+ */
+class NextOffsets {
+  private readonly next = new Map<string, Array<bigint | undefined>>();
+
+  constructor(private readonly base: ReadonlyMap<string, bigint>) {}
+
+  /** The offset of the next record of (topic, partition); undefined when the response gave none (nor any later). */
+  take(topic: string, partition: number): bigint | undefined {
+    let byPartition = this.next.get(topic);
+    if (byPartition === undefined) this.next.set(topic, (byPartition = []));
+    const offset = byPartition[partition] ?? this.base.get(`${topic}\u0000${partition}`);
+    if (offset === undefined || offset < 0n) return undefined;
+    byPartition[partition] = offset + 1n;
+    return offset;
   }
 }

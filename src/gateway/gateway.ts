@@ -122,7 +122,7 @@ export class Gateway {
   publish(command: PublishCommand): Promise<PublishResult> {
     this.ensureServing();
     requireTopic('topic', command.topic);
-    const envelope: Envelope = { ...command, value: command.event === null ? command.value : null };
+    const envelope = toEnvelope(command);
     this.publishCheck?.(envelope, '');
     return this.records.publish(envelope);
   }
@@ -135,12 +135,16 @@ export class Gateway {
    */
   publishBatch(commands: readonly PublishCommand[]): Promise<PublishResult[]> {
     this.ensureServing();
-    const envelopes = commands.map((command, i): Envelope => {
-      requireTopic(`records[${i}].topic`, command.topic);
-      const envelope: Envelope = { ...command, value: command.event === null ? command.value : null };
+    const envelopes = new Array<Envelope>(commands.length);
+    // A batch's records mostly share a topic: it is checked when it changes.
+    let validTopic: string | undefined;
+    for (let i = 0; i < commands.length; i++) {
+      const command = commands[i]!;
+      if (command.topic !== validTopic) validTopic = requireTopic(`records[${i}].topic`, command.topic);
+      const envelope = toEnvelope(command);
       this.publishCheck?.(envelope, `records[${i}].`);
-      return envelope;
-    });
+      envelopes[i] = envelope;
+    }
     if (this.records.publishBatch !== undefined) return this.records.publishBatch(envelopes);
     return Promise.all(envelopes.map((envelope) => this.records.publish(envelope)));
   }
@@ -327,4 +331,12 @@ export class Gateway {
 function skipKnown(batch: readonly StoredRecord[], lastKnownOffset: bigint): readonly StoredRecord[] {
   if (lastKnownOffset === 0n || batch[0]!.offset > lastKnownOffset) return batch;
   return batch.filter((record) => record.offset > lastKnownOffset);
+}
+
+/**
+ * The envelope a command is stored as: the command itself when it already is
+ * one (no copy per record), else a copy without the value an event replaces.
+ */
+function toEnvelope(command: PublishCommand): Envelope {
+  return command.event === null || command.value === null ? command : { ...command, value: null };
 }

@@ -52,6 +52,7 @@ const PUBLISH_TOPIC = tag(3, WIRE_LEN);
 const PUBLISH_BATCH_RESULTS = tag(1, WIRE_LEN);
 
 const TWO_POW_64 = 1n << 64n;
+const EMPTY = Buffer.alloc(0);
 
 /** Bytes of a varint of a non-negative safe integer. */
 function varintSize(n: number): number {
@@ -349,8 +350,7 @@ export interface PublishResultFields {
   offset: bigint;
 }
 
-function publishReplySize(result: PublishResultFields, topicBytes: number): number {
-  const offset = varint64(result.offset);
+function publishReplySize(result: PublishResultFields, offset: number | bigint, topicBytes: number): number {
   return (
     (result.partition !== 0 ? 1 + varintSize(result.partition) : 0) +
     (offset !== 0 ? 1 + varint64Size(offset) : 0) +
@@ -358,36 +358,61 @@ function publishReplySize(result: PublishResultFields, topicBytes: number): numb
   );
 }
 
-function writePublishReply(w: Writer, result: PublishResultFields, topicBytes: number): void {
+function writePublishReply(w: Writer, result: PublishResultFields, offset: number | bigint, topic: Buffer): void {
   if (result.partition !== 0) {
     w.varint(PUBLISH_PARTITION);
     w.varint(result.partition);
   }
-  const offset = varint64(result.offset);
   if (offset !== 0) {
     w.varint(PUBLISH_OFFSET);
     w.varint64(offset);
   }
-  if (topicBytes > 0) w.string(PUBLISH_TOPIC, result.topic, topicBytes);
+  if (topic.length > 0) w.bytes(PUBLISH_TOPIC, topic);
 }
 
 /** One PublishReply message. */
 export function encodePublishReply(result: PublishResultFields): Buffer {
-  const topicBytes = strLen(result.topic);
-  const w = new Writer(Buffer.allocUnsafe(publishReplySize(result, topicBytes)));
-  writePublishReply(w, result, topicBytes);
+  const topic = Buffer.from(result.topic, 'utf8');
+  const offset = varint64(result.offset);
+  const w = new Writer(Buffer.allocUnsafe(publishReplySize(result, offset, topic.length)));
+  writePublishReply(w, result, offset, topic);
   return w.buf;
 }
 
-/** One PublishBatchReply message. */
+/**
+ * One PublishBatchReply message. A batch's results mostly share a topic: its
+ * UTF-8 bytes are made once and copied into each result.
+ */
 export function encodePublishBatchReply(results: readonly PublishResultFields[]): Buffer {
-  const topicBytes = results.map((r) => strLen(r.topic));
-  const sizes = results.map((r, i) => publishReplySize(r, topicBytes[i]!));
-  const w = new Writer(Buffer.allocUnsafe(sizes.reduce((sum, size) => sum + lenField(PUBLISH_BATCH_RESULTS, size), 0)));
-  results.forEach((result, i) => {
+  const offsets = new Array<number | bigint>(results.length);
+  const sizes = new Array<number>(results.length);
+  let topic = '';
+  let topicBytes = EMPTY;
+  let total = 0;
+  for (let i = 0; i < results.length; i++) {
+    const result = results[i]!;
+    if (result.topic !== topic) {
+      topic = result.topic;
+      topicBytes = Buffer.from(topic, 'utf8');
+    }
+    const offset = varint64(result.offset);
+    const size = publishReplySize(result, offset, topicBytes.length);
+    offsets[i] = offset;
+    sizes[i] = size;
+    total += lenField(PUBLISH_BATCH_RESULTS, size);
+  }
+  const w = new Writer(Buffer.allocUnsafe(total));
+  topic = '';
+  topicBytes = EMPTY;
+  for (let i = 0; i < results.length; i++) {
+    const result = results[i]!;
+    if (result.topic !== topic) {
+      topic = result.topic;
+      topicBytes = Buffer.from(topic, 'utf8');
+    }
     w.varint(PUBLISH_BATCH_RESULTS);
     w.varint(sizes[i]!);
-    writePublishReply(w, result, topicBytes[i]!);
-  });
+    writePublishReply(w, result, offsets[i]!, topicBytes);
+  }
   return w.buf;
 }

@@ -25,8 +25,16 @@ export function toPublishCommand(request: PublishRequest): PublishCommand {
     key: request.key.length > 0 ? request.key : null,
     value: event === null ? request.value : null,
     event,
-    headers: new Map(Object.entries(request.headers ?? {})),
+    headers: toHeaders(request.headers),
   };
+}
+
+/** The headers of a record without any (most): shared, never written to (the core takes them as a ReadonlyMap). */
+const NO_HEADERS: ReadonlyMap<string, Uint8Array> = new Map();
+
+function toHeaders(headers: Record<string, Buffer> | undefined): ReadonlyMap<string, Uint8Array> {
+  for (const _ in headers) return new Map(Object.entries(headers));
+  return NO_HEADERS;
 }
 
 /**

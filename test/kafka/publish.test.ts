@@ -142,6 +142,31 @@ describe('Kafka records store: publishing', () => {
     for (const r of records) expect(r.value?.toString()).toBe(told.get(`${r.partition}/${r.offset}`));
   });
 
+  it('a batch larger than one produce request, beside concurrent publishes: results in order, its offsets consecutive per partition, as the broker holds them', async () => {
+    const topic = uniqueName('split');
+    await store.publish(envelope(topic, 'warm-up'));
+    // 2,500 records: three produce requests (at most 1,000 records each), the last shared with the calls after it.
+    const big = Array.from({ length: 2_500 }, (_, i) => envelope(topic, `big${i}`, `k${i % 5}`));
+    const small = Array.from({ length: 700 }, (_, i) => envelope(topic, `small${i}`, `k${i % 3}`));
+    const [bigResults, singles, smallResults] = await Promise.all([
+      store.publishBatch!(big),
+      Promise.all(Array.from({ length: 50 }, (_, i) => store.publish(envelope(topic, `single${i}`, `k${i % 7}`)))),
+      store.publishBatch!(small),
+    ]);
+    expect(bigResults).toHaveLength(2_500);
+    expect(smallResults).toHaveLength(700);
+    const byPartition = new Map<number, bigint[]>();
+    for (const r of bigResults) byPartition.set(r.partition, [...(byPartition.get(r.partition) ?? []), r.offset]);
+    for (const offsets of byPartition.values()) expect(offsets).toEqual(offsets.map((_, i) => offsets[0]! + BigInt(i)));
+    const told = new Map<string, string>();
+    bigResults.forEach((r, i) => told.set(`${r.partition}/${r.offset}`, `big${i}`));
+    singles.forEach((r, i) => told.set(`${r.partition}/${r.offset}`, `single${i}`));
+    smallResults.forEach((r, i) => told.set(`${r.partition}/${r.offset}`, `small${i}`));
+    expect(told.size).toBe(3_250);
+    const records = await readPlain(topic, 3_251);
+    for (const r of records) if (r.value?.toString() !== 'warm-up') expect(r.value?.toString()).toBe(told.get(`${r.partition}/${r.offset}`));
+  });
+
   it('reports no end offsets for an unknown topic, at once', async () => {
     const began = Date.now();
     expect((await store.getEndOffsets(uniqueName('never'))).size).toBe(0);

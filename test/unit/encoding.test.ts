@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
 import type { StoredRecord } from '../../src/contracts/index.ts';
@@ -99,6 +100,21 @@ describe('hand-written reply encoding', () => {
       { topic: 'b', partition: 1, offset: 5n },
     ];
     expect(decode('PublishBatchReply', encodePublishBatchReply(results)).results).toEqual(results.map((r) => ({ ...r, offset: String(r.offset) })));
+  });
+
+  it('PublishBatchReply: any results, topics changing and coming back (property)', () => {
+    const result = fc.record({
+      topic: fc.oneof(fc.constantFrom('orders', 'tøpic', '', 'orders-2'), fc.string({ unit: 'grapheme', maxLength: 20 })),
+      partition: fc.oneof(fc.constantFrom(0, 1), fc.integer({ min: 0, max: 2 ** 32 - 1 })),
+      offset: fc.oneof(fc.constantFrom(0n, 1n, 2n ** 53n, 2n ** 53n + 1n), fc.bigInt({ min: 0n, max: 2n ** 63n - 1n })),
+    });
+    fc.assert(
+      fc.property(fc.array(result, { maxLength: 40 }), (results) => {
+        expect(decode('PublishBatchReply', encodePublishBatchReply(results)).results).toEqual(results.map((r) => ({ ...r, offset: String(r.offset) })));
+        for (const r of results.slice(0, 3)) expect(decode('PublishReply', encodePublishReply(r))).toEqual({ ...r, offset: String(r.offset) });
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

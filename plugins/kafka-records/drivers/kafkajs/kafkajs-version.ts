@@ -2,10 +2,11 @@ import { createRequire } from 'node:module';
 
 /**
  * The kafkajs version that the gateway's replacements of kafkajs internals
- * (record-batches.ts, produce-request.ts, fetch-wake.ts) were written and
- * checked against. kafkajs 2.2.4 is its last release (2023), so the modules
- * replaced do not move; on any other version each replacement stays out and
- * kafkajs's own code runs.
+ * (record-batches.ts, produce-request.ts, fetch-wake.ts, and the grouping
+ * answered in partitioned-messages.ts) were written and checked against.
+ * kafkajs 2.2.4 is its last release (2023), so the modules replaced do not
+ * move; on any other version each replacement stays out and kafkajs's own
+ * code runs.
  */
 export const CHECKED_KAFKAJS_VERSION = '2.2.4';
 

@@ -198,7 +198,8 @@ function planRecord(message: ProduceMessage, offsetDelta: number, delta: number)
   if (keySize === -2 || valueSize === -2) return -1;
   let body = 1 + sizeOfVarLong(delta) + sizeOfVarInt(offsetDelta) + keySize + valueSize;
   let count = 0;
-  for (const name of Object.keys(headers)) {
+  // Most records have no headers: no keys array for them.
+  for (const name of hasEnumerable(headers) ? Object.keys(headers) : NO_KEYS) {
     const header = (headers as Record<string, unknown>)[name];
     if (Array.isArray(header)) {
       for (const item of header) {
@@ -220,6 +221,14 @@ function planRecord(message: ProduceMessage, offsetDelta: number, delta: number)
   scratch.deltas[r] = delta;
   scratch.headerCounts[r] = count;
   return body;
+}
+
+const NO_KEYS: readonly string[] = [];
+
+/** Whether `object` has any enumerable property (when not, Object.keys would give none). */
+function hasEnumerable(object: object): boolean {
+  for (const _ in object) return true;
+  return false;
 }
 
 /** A header's size; -1 for a value kafkajs's encoder must take (null, which it rejects, or anything not a Buffer or string). */

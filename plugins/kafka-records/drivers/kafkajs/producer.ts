@@ -1,5 +1,6 @@
-import kafkajs, { type Kafka, type Message, type Producer } from 'kafkajs';
+import type { Kafka, Producer } from 'kafkajs';
 import type { ProducedRecord, ProducerDriver } from '../../driver.ts';
+import { partitionedTopicMessages, recordPartitioner } from './partitioned-messages.ts';
 
 /** kafkajs's idempotent producer, one `sendBatch` per request. */
 export class KafkajsProducer implements ProducerDriver {
@@ -10,8 +11,8 @@ export class KafkajsProducer implements ProducerDriver {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      // Unused (partitions are set on every record); named so kafkajs does not warn.
-      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      // Every record has its partition (named so kafkajs does not warn, and cheap: kafkajs's filters the partition list per message).
+      createPartitioner: recordPartitioner,
       // Bounded (kafkajs's idempotent default is unbounded: a publish would
       // wait forever for a broker that is down); the store replaces the producer after a failure.
       retry: { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
@@ -26,13 +27,7 @@ export class KafkajsProducer implements ProducerDriver {
   }
 
   async send(records: readonly ProducedRecord[]): Promise<Map<string, bigint>> {
-    const byTopic = new Map<string, Message[]>();
-    for (const { topic, partition, key, value, headers } of records) {
-      let messages = byTopic.get(topic);
-      if (!messages) byTopic.set(topic, (messages = []));
-      messages.push({ partition, key, value, headers });
-    }
-    const results = await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+    const results = await this.producer.sendBatch({ acks: -1, topicMessages: partitionedTopicMessages(records) });
     return new Map(results.map((r) => [`${r.topicName}\u0000${r.partition}`, BigInt(r.baseOffset ?? r.offset ?? '-1')]));
   }
 
