@@ -226,7 +226,9 @@ if (only !== undefined) {
 
 // Total work for the progress bar: scenario rounds plus scale runs.
 const bar = new cliProgress.SingleBar({ format: 'bench [{bar}] {value}/{total} {scenario}', clearOnComplete: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
-bar.start(scenarios.length * ROUNDS + scaleStreams.length, 0, { scenario: '' });
+const steps = scenarios.length * ROUNDS + scaleStreams.length;
+let stepsDone = 0;
+bar.start(steps, 0, { scenario: '' });
 const rows: Row[] = [];
 for (const scenario of scenarios) {
   const sluice: number[] = [];
@@ -234,11 +236,13 @@ for (const scenario of scenarios) {
   for (let round = 0; round < ROUNDS; round++) {
     bar.update({ scenario: `${scenario.group}: ${scenario.name} (round ${round + 1})` });
     // No terminal (CI, a log file): a line per step instead of the bar.
-    if (!process.stderr.isTTY) console.error(`bench ${bar.getProgress() === 0 ? 0 : Math.round(bar.getProgress() * 100)} %: ${scenario.group}: ${scenario.name} (round ${round + 1})`);
+    // (cli-progress keeps no count without a terminal: the bar's own progress stays 0.)
+    if (!process.stderr.isTTY) console.error(`bench ${Math.round((stepsDone / steps) * 100)} %: ${scenario.group}: ${scenario.name} (round ${round + 1})`);
     const r = await scenario.run(round);
     sluice.push(r.sluice);
     direct.push(r.direct);
     bar.increment();
+    stepsDone++;
   }
   rows.push({ group: scenario.group, name: scenario.name, unit: scenario.unit, better: scenario.better, sluiceLabel: scenario.sluiceLabel, directLabel: scenario.directLabel, sluice, direct });
 }
@@ -250,8 +254,10 @@ await gateway.exited;
 const scale = [];
 for (const streams of scaleStreams) {
   bar.update({ scenario: `scale: ${streams} Receive streams` });
+  if (!process.stderr.isTTY) console.error(`bench ${Math.round((stepsDone / steps) * 100)} %: scale: ${streams} Receive streams`);
   scale.push(await scaleRun(streams));
   bar.increment();
+  stepsDone++;
 }
 bar.stop();
 await broker?.destroy();
