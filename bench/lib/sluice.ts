@@ -73,25 +73,26 @@ export function countRecords(client: TestClient, assignment: Assignment, count: 
 /**
  * Reads `count` records of `topic` the way an application does with the
  * Sluice TS client: subscribe().each() with its defaults (ReceiveBatch,
- * at-least-once, an ack every 1,000 records); records/s, the clock started
- * at the first record.
+ * at-least-once, an ack every 1,000 records); records/s from the first
+ * partition assigned (the client opens its Receive at once; the group join
+ * before it is left out, as for the direct consumer) to the count-th record.
  */
 export async function readWithClient(address: string, topic: string, count: number): Promise<number> {
   const client = connect(address);
   try {
     const subscription = client.subscribe({ topic, group: `bench-client-${Date.now()}` });
-    let seen = 0;
-    let started = 0n;
-    let ended = 0n;
-    await subscription.each(() => {
-      if (seen++ === 0) started = process.hrtime.bigint();
-      if (seen === count) {
-        ended = process.hrtime.bigint();
-        void subscription.close();
-      }
+    const rate = new ReadRate(count);
+    const assigned = subscription.events$.subscribe((event) => {
+      if (event.type === 'assigned') rate.start();
     });
+    let seen = 0;
+    await subscription.each(() => {
+      seen++;
+      if (rate.add(1)) void subscription.close();
+    });
+    assigned.unsubscribe();
     if (seen < count) throw new Error(`the subscription ended after ${seen} of ${count} records`);
-    return (count - 1) / (Number(ended - started) / 1e9);
+    return rate.perSecond();
   } finally {
     await client.close();
   }
