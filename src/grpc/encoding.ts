@@ -386,7 +386,8 @@ export function encodePublishReply(result: PublishResultFields): Buffer {
 export function encodePublishBatchReply(results: readonly PublishResultFields[]): Buffer {
   const offsets = new Array<number | bigint>(results.length);
   const sizes = new Array<number>(results.length);
-  let topic = '';
+  const topics = new Array<Buffer>(results.length);
+  let topic: string | undefined;
   let topicBytes = EMPTY;
   let total = 0;
   for (let i = 0; i < results.length; i++) {
@@ -399,20 +400,14 @@ export function encodePublishBatchReply(results: readonly PublishResultFields[])
     const size = publishReplySize(result, offset, topicBytes.length);
     offsets[i] = offset;
     sizes[i] = size;
+    topics[i] = topicBytes;
     total += lenField(PUBLISH_BATCH_RESULTS, size);
   }
   const w = new Writer(Buffer.allocUnsafe(total));
-  topic = '';
-  topicBytes = EMPTY;
   for (let i = 0; i < results.length; i++) {
-    const result = results[i]!;
-    if (result.topic !== topic) {
-      topic = result.topic;
-      topicBytes = Buffer.from(topic, 'utf8');
-    }
     w.varint(PUBLISH_BATCH_RESULTS);
     w.varint(sizes[i]!);
-    writePublishReply(w, result, offsets[i]!, topicBytes);
+    writePublishReply(w, results[i]!, offsets[i]!, topics[i]!);
   }
   return w.buf;
 }
