@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/records-features.ts      # BENCH_ROUNDS=5 BENCH_RECORDS=20000
  */
+import { lastOffsetOf } from '../src/contracts/index.ts';
 import pino from 'pino';
 import { Gateway } from '../src/gateway/index.ts';
 import { firstAssignedPartition } from './lib/core.ts';
@@ -72,7 +73,7 @@ async function receiveAll(topic: string, filter: { eventType?: string; eventType
   const last = BigInt(RECORDS - 1);
   const result = await rate(RECORDS, async () => {
     for await (const batch of gateway.receive({ sessionId: handle.sessionId, partition: assigned, lastKnownOffset: 0n }, stop.signal)) {
-      const offset = batch.skippedThrough ?? batch.records.at(-1)?.offset ?? -1n;
+      const offset = batch.skippedThrough ?? lastOffsetOf(batch.records) ?? -1n;
       if (offset >= last) break;
     }
   });

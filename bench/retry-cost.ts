@@ -8,6 +8,7 @@
  *
  *   npx tsx bench/retry-cost.ts      # BENCH_ROUNDS=5 BENCH_RECORDS=20000
  */
+import { lastOffsetOf } from '../src/contracts/index.ts';
 import pino from 'pino';
 import { Gateway } from '../src/gateway/index.ts';
 import { firstAssignedPartition } from './lib/core.ts';
@@ -38,7 +39,7 @@ async function receiveAll(topic: string): Promise<number> {
   const last = BigInt(RECORDS - 1);
   const result = await rate(RECORDS, async () => {
     for await (const batch of gateway.receive({ sessionId: handle.sessionId, partition: assigned, lastKnownOffset: 0n }, stop.signal)) {
-      if ((batch.records.at(-1)?.offset ?? -1n) >= last) break;
+      if ((lastOffsetOf(batch.records) ?? -1n) >= last) break;
     }
   });
   stop.abort();

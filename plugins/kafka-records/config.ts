@@ -8,8 +8,12 @@ export interface KafkaRecordsConfig {
   driver: KafkaDriverName;
   /** The library that publishes (KAFKA_PRODUCER_DRIVER; default: the same as `driver`). */
   producerDriver: KafkaDriverName;
-  /** Who decodes fetched record batches under KAFKA_DRIVER=kafkajs (KAFKA_KAFKAJS_RECORD_DECODER): the gateway's faster decoder, or kafkajs's own. */
-  kafkajsRecordDecoder: 'sluice' | 'kafkajs';
+  /**
+   * Who decodes fetched record batches under KAFKA_DRIVER=kafkajs (KAFKA_KAFKAJS_RECORD_DECODER): the gateway's
+   * decoder handing records without headers on as blocks (no object per record), the same decoder making an
+   * object of every record, or kafkajs's own.
+   */
+  kafkajsRecordDecoder: 'blocks' | 'sluice' | 'kafkajs';
   /** Who encodes produce requests under KAFKA_PRODUCER_DRIVER=kafkajs (KAFKA_KAFKAJS_PRODUCE_ENCODER): the gateway's faster encoder, or kafkajs's own. */
   kafkajsProduceEncoder: 'sluice' | 'kafkajs';
   /** Consumer group protocol: classic, or KIP-848 `consumer` (Kafka 4.x brokers; platformatic driver only). */
@@ -112,7 +116,7 @@ const KEYS = {
   KAFKA_BOOTSTRAP_SERVERS: [brokers, undefined],
   KAFKA_DRIVER: [oneOf('kafkajs', 'platformatic'), 'kafkajs'],
   KAFKA_PRODUCER_DRIVER: [oneOf('kafkajs', 'platformatic').optional(), undefined],
-  KAFKA_KAFKAJS_RECORD_DECODER: [oneOf('sluice', 'kafkajs'), 'sluice'],
+  KAFKA_KAFKAJS_RECORD_DECODER: [oneOf('blocks', 'sluice', 'kafkajs'), 'blocks'],
   KAFKA_KAFKAJS_PRODUCE_ENCODER: [oneOf('sluice', 'kafkajs'), 'sluice'],
   KAFKA_GROUP_PROTOCOL: [oneOf('classic', 'consumer'), 'classic'],
   KAFKA_CLIENT_ID: [z.string().trim().min(1, 'must not be empty').max(255), 'sluice'],
@@ -186,7 +190,7 @@ export function parseKafkaConfig(config: Readonly<Record<string, string | undefi
   return {
     driver: v.KAFKA_DRIVER as KafkaDriverName,
     producerDriver: (v.KAFKA_PRODUCER_DRIVER ?? v.KAFKA_DRIVER) as KafkaDriverName,
-    kafkajsRecordDecoder: v.KAFKA_KAFKAJS_RECORD_DECODER as 'sluice' | 'kafkajs',
+    kafkajsRecordDecoder: v.KAFKA_KAFKAJS_RECORD_DECODER as 'blocks' | 'sluice' | 'kafkajs',
     kafkajsProduceEncoder: v.KAFKA_KAFKAJS_PRODUCE_ENCODER as 'sluice' | 'kafkajs',
     groupProtocol: v.KAFKA_GROUP_PROTOCOL as 'classic' | 'consumer',
     sasl: saslConfig(v),

@@ -8,6 +8,8 @@
  * bytes: one group member's fetches, produce requests, admin requests.
  */
 
+import type { FetchedColumns } from './record-columns.ts';
+
 /**
  * A fetched record. The shape is kafkajs's KafkaMessage (kafkajs hands its
  * own messages over as they are); another driver builds it from its records.
@@ -25,7 +27,10 @@ export interface FetchedMessage {
 
 /** The records of one partition from one fetch. */
 export interface FetchedBatch {
+  /** Not read when `columns` is set (a driver's batch may then hold only its length). */
   readonly messages: readonly FetchedMessage[];
+  /** The same records indexed in place (record-columns.ts), from a driver that can: read instead of `messages`. */
+  readonly columns?: FetchedColumns;
   /** The offset of the batch's last entry (records, control records, aborted transactions): the next fetch starts after it. */
   lastOffset(): string;
 }

@@ -1,6 +1,18 @@
-import type { PartitionSource, StoredRecord } from '../../src/contracts/index.ts';
+import { RecordBlock, type PartitionSource, type RecordRun, type StoredRecord } from '../../src/contracts/index.ts';
 import { fromKafkaMessage, fromUnmappableMessage, recordSize, Slab } from './cloudevents.ts';
 import type { FetchedBatch, FetchedMessage } from './driver.ts';
+import { blockOf, type FetchedColumns } from './record-columns.ts';
+
+/** Records taken into the buffer together: one fetched batch's, as objects (with each one's size) or as a block. */
+interface Run {
+  records: StoredRecord[] | RecordBlock;
+  /** Each record's size when `records` is an array. */
+  sizes: number[];
+  bytes: number;
+}
+
+/** Approximate memory a block holds: its bytes, its columns and a small share of fixed overhead per record. */
+const blockSize = (block: RecordBlock): number => block.bytes.byteLength + block.length * (RecordBlock.STRIDE * 8 + 16) + 200;
 
 /** What a partition source asks of its group member's consumer. */
 export interface PartitionControl {
@@ -47,8 +59,8 @@ const RATE_WINDOW_MS = 1_000;
  *   kafkajs's fetch responses.
  */
 export class KafkaPartitionSource implements PartitionSource {
-  private buffer: StoredRecord[] = [];
-  private sizes: number[] = [];
+  private runs: Run[] = [];
+  private bufferedRecords = 0;
   private bufferedBytes = 0;
   /** The reader's iteration number, 0 when no reader. */
   private reader = 0;
@@ -75,7 +87,7 @@ export class KafkaPartitionSource implements PartitionSource {
 
   /** Records held for a reader that has not pulled them yet. */
   get buffered(): { records: number; bytes: number } {
-    return { records: this.buffer.length, bytes: this.bufferedBytes };
+    return { records: this.bufferedRecords, bytes: this.bufferedBytes };
   }
 
   /** Whether the partition is being fetched. */
@@ -113,32 +125,8 @@ export class KafkaPartitionSource implements PartitionSource {
   offer(batch: FetchedBatch, resolveOffset: (offset: string) => void): void {
     if (this.ended !== undefined || this.reader === 0 || !this.fetching || this.nextOffset === undefined) return;
     const before = this.nextOffset;
-    const messages = batch.messages;
-    // First pass: what is new, each record's size, and how many bytes it copies (one slab for the batch).
-    let first = messages.length;
-    let slabBytes = 0;
-    const sizes: number[] = [];
-    for (let i = 0; i < messages.length; i++) {
-      if (first === messages.length) {
-        if (BigInt(messages[i]!.offset) < this.nextOffset) continue;
-        first = i;
-      }
-      const bytes = Slab.bytesOf(messages[i]!);
-      slabBytes += bytes;
-      sizes.push(recordSize(messages[i]!, bytes));
-    }
-    const slab = new Slab(slabBytes);
-    const copyBytes = (bytes: Buffer) => slab.copy(bytes);
-    let offset: bigint | undefined;
-    for (let i = first; i < messages.length; i++) {
-      const message = messages[i]!;
-      offset = BigInt(message.offset);
-      const size = sizes[i - first]!;
-      this.buffer.push(this.toRecord(message, offset, copyBytes));
-      this.sizes.push(size);
-      this.bufferedBytes += size;
-    }
-    if (offset !== undefined) this.nextOffset = offset + 1n;
+    if (batch.columns !== undefined) this.takeColumns(batch.columns);
+    else this.takeMessages(batch.messages);
     // Past control records and aborted transactions at the batch's end too.
     const last = BigInt(batch.lastOffset());
     if (last + 1n > this.nextOffset) this.nextOffset = last + 1n;
@@ -148,7 +136,56 @@ export class KafkaPartitionSource implements PartitionSource {
       this.control.pause(this.partition);
       this.armRelease(this.readAhead.releaseMs);
     }
-    if (this.buffer.length > 0) this.wakeUp();
+    if (this.bufferedRecords > 0) this.wakeUp();
+  }
+
+  /** A fetched batch's new records as one block (no object per record). */
+  private takeColumns(fetched: FetchedColumns): void {
+    const next = Number(this.nextOffset);
+    let from = fetched.firstRow;
+    while (from < fetched.rows && fetched.columns[from * RecordBlock.STRIDE]! < next) from++;
+    const block = blockOf(this.topic, this.partition, fetched, from);
+    if (block === undefined) return;
+    this.push({ records: block, sizes: [], bytes: blockSize(block) });
+    this.nextOffset = block.lastOffset + 1n;
+  }
+
+  /** A fetched batch's new messages as records, their bytes copied into one slab. */
+  private takeMessages(messages: readonly FetchedMessage[]): void {
+    const next = this.nextOffset!;
+    // First pass: what is new, each record's size, and how many bytes it copies (one slab for the batch).
+    let first = messages.length;
+    let slabBytes = 0;
+    const sizes: number[] = [];
+    for (let i = 0; i < messages.length; i++) {
+      if (first === messages.length) {
+        if (BigInt(messages[i]!.offset) < next) continue;
+        first = i;
+      }
+      const bytes = Slab.bytesOf(messages[i]!);
+      slabBytes += bytes;
+      sizes.push(recordSize(messages[i]!, bytes));
+    }
+    if (first === messages.length) return;
+    const slab = new Slab(slabBytes);
+    const copyBytes = (bytes: Buffer) => slab.copy(bytes);
+    const records: StoredRecord[] = [];
+    let offset: bigint | undefined;
+    let bytes = 0;
+    for (let i = first; i < messages.length; i++) {
+      const message = messages[i]!;
+      offset = BigInt(message.offset);
+      records.push(this.toRecord(message, offset, copyBytes));
+      bytes += sizes[i - first]!;
+    }
+    this.push({ records, sizes, bytes });
+    this.nextOffset = offset! + 1n;
+  }
+
+  private push(run: Run): void {
+    this.runs.push(run);
+    this.bufferedRecords += run.records.length;
+    this.bufferedBytes += run.bytes;
   }
 
   /**
@@ -185,6 +222,11 @@ export class KafkaPartitionSource implements PartitionSource {
   /** Everything buffered, in one array per pull (the reader's rate is counted the same way). */
   batches(signal: AbortSignal): AsyncIterable<readonly StoredRecord[]> {
     return this.pull(signal, () => this.takeAll());
+  }
+
+  /** What is buffered, a block or the records of consecutive fetched batches per pull. */
+  blocks(signal: AbortSignal): AsyncIterable<RecordRun> {
+    return this.pull(signal, () => this.takeRun());
   }
 
   /** The reader loop shared by records() and batches(): `take` gets what one pull returns, undefined when nothing is buffered. */
@@ -237,26 +279,65 @@ export class KafkaPartitionSource implements PartitionSource {
   }
 
   private take(): StoredRecord | undefined {
-    const record = this.buffer.shift();
-    if (record === undefined) return undefined;
-    const size = this.sizes.shift()!;
-    this.bufferedBytes -= size;
-    const now = Date.now();
-    this.recentBytes = this.recentBytes * Math.exp(-(now - this.lastPull) / RATE_WINDOW_MS) + size;
-    this.lastPull = now;
+    const head = this.runs[0];
+    if (head === undefined) return undefined;
+    if (head.records instanceof RecordBlock) {
+      const share = head.bytes / head.records.length;
+      head.sizes = new Array<number>(head.records.length).fill(share);
+      head.records = head.records.toRecords();
+    }
+    const record = head.records.shift()!;
+    const size = head.sizes.shift()!;
+    head.bytes -= size;
+    if (head.records.length === 0) this.runs.shift();
+    this.taken(1, size);
     return record;
   }
 
   private takeAll(): StoredRecord[] | undefined {
-    if (this.buffer.length === 0) return undefined;
-    const records = this.buffer;
-    const now = Date.now();
-    this.recentBytes = this.recentBytes * Math.exp(-(now - this.lastPull) / RATE_WINDOW_MS) + this.bufferedBytes;
-    this.lastPull = now;
-    this.buffer = [];
-    this.sizes = [];
-    this.bufferedBytes = 0;
+    if (this.runs.length === 0) return undefined;
+    const runs = this.runs;
+    this.taken(this.bufferedRecords, this.bufferedBytes);
+    this.runs = [];
+    if (runs.length === 1 && Array.isArray(runs[0]!.records)) return runs[0]!.records;
+    const records: StoredRecord[] = [];
+    for (const run of runs) for (const record of run.records instanceof RecordBlock ? run.records.toRecords() : run.records) records.push(record);
     return records;
+  }
+
+  /** The first buffered block, else the records of the buffered runs up to the next block. */
+  private takeRun(): RecordRun | undefined {
+    const head = this.runs[0];
+    if (head === undefined) return undefined;
+    if (head.records instanceof RecordBlock) {
+      this.runs.shift();
+      this.taken(head.records.length, head.bytes);
+      return head.records;
+    }
+    let end = 1;
+    while (end < this.runs.length && Array.isArray(this.runs[end]!.records)) end++;
+    const runs = this.runs.splice(0, end);
+    if (runs.length === 1) {
+      this.taken(head.records.length, head.bytes);
+      return head.records;
+    }
+    const records: StoredRecord[] = [];
+    let bytes = 0;
+    for (const run of runs) {
+      for (const record of run.records as StoredRecord[]) records.push(record);
+      bytes += run.bytes;
+    }
+    this.taken(records.length, bytes);
+    return records;
+  }
+
+  /** Counts records leaving the buffer for the reader, and the reader's rate. */
+  private taken(records: number, bytes: number): void {
+    this.bufferedRecords -= records;
+    this.bufferedBytes -= bytes;
+    const now = Date.now();
+    this.recentBytes = this.recentBytes * Math.exp(-(now - this.lastPull) / RATE_WINDOW_MS) + bytes;
+    this.lastPull = now;
   }
 
   /**
@@ -280,7 +361,7 @@ export class KafkaPartitionSource implements PartitionSource {
 
   private full(): boolean {
     const scale = this.scale();
-    return this.buffer.length >= this.readAhead.records * scale || this.bufferedBytes >= this.readAhead.bytes * scale;
+    return this.bufferedRecords >= this.readAhead.records * scale || this.bufferedBytes >= this.readAhead.bytes * scale;
   }
 
   private armRelease(delayMs: number): void {
@@ -297,21 +378,22 @@ export class KafkaPartitionSource implements PartitionSource {
   /** Drops the buffer of a reader that stopped pulling; it is fetched again from its first record. */
   private releaseIfStalled(): void {
     this.releaseTimer = undefined;
-    if (this.fetching || this.reader === 0 || this.ended !== undefined || this.buffer.length === 0) return;
+    if (this.fetching || this.reader === 0 || this.ended !== undefined || this.runs.length === 0) return;
     const idle = Date.now() - this.lastPull;
     if (idle < this.readAhead.releaseMs) {
       this.armRelease(this.readAhead.releaseMs - idle);
       return;
     }
-    this.nextOffset = this.buffer[0]!.offset;
+    const head = this.runs[0]!.records;
+    this.nextOffset = head instanceof RecordBlock ? head.firstOffset : head[0]!.offset;
     this.clear();
     this.recentBytes = 0;
   }
 
   private clear(): void {
     this.disarmRelease();
-    this.buffer = [];
-    this.sizes = [];
+    this.runs = [];
+    this.bufferedRecords = 0;
     this.bufferedBytes = 0;
   }
 

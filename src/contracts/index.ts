@@ -5,3 +5,4 @@ export type * from './plugin.ts';
 export * from './partitioning.ts';
 export * from './position-bounds.ts';
 export * from './linked-signal.ts';
+export * from './record-block.ts';

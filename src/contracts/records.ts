@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { RecordRun } from './record-block.ts';
 
 /** A CloudEvents event as carried by Liiklus's `LiiklusEvent`. */
 export interface CloudEvent {
@@ -81,6 +82,14 @@ export interface PartitionSource {
    * nothing at all. The hot path of the gateway: one await per batch, not per record.
    */
   batches(signal: AbortSignal): AsyncIterable<readonly StoredRecord[]>;
+  /**
+   * Optional: the same records as `batches()`, with the same rules, where
+   * the store may hand a run of records over as a RecordBlock (columns over
+   * one buffer, no object per record) instead of an array. The gateway reads
+   * blocks when nothing it does needs the records as objects (no filter, not
+   * a retry topic); the gRPC encoder writes replies straight from them.
+   */
+  blocks?(signal: AbortSignal): AsyncIterable<RecordRun>;
 }
 
 /** One member of a consumer group. */

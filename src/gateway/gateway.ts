@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import {
   isSluiceError,
   NotFoundError,
+  RecordBlock,
+  runRecords,
   UnavailableError,
   type GroupId,
   type Envelope,
@@ -12,7 +14,7 @@ import {
   type PositionsStore,
   type PublishResult,
   type RecordsStore,
-  type StoredRecord,
+  type RecordRun,
 } from '../contracts/index.ts';
 import { ActivityLog } from './activity.ts';
 import { compileRecordFilter, filterBatch } from '../filtering/index.ts';
@@ -235,17 +237,22 @@ export class Gateway {
         'cannot start receiving',
       );
       // A retry topic's records wait until due (a decorator decided once per stream: other topics pay nothing per record).
-      const pulled = this.retries.holdsRecords(session.topic, session.group)
+      const held = this.retries.holdsRecords(session.topic, session.group);
+      // Blocks (no object per record) where nothing here reads the records: no filter, no hold.
+      const pulled: AsyncIterable<RecordRun> = held
         ? holdUntilDue(source.batches(stop.signal), stop.signal, this.retries.counts)
-        : source.batches(stop.signal);
+        : session.matches === undefined && source.blocks !== undefined
+          ? source.blocks(stop.signal)
+          : source.batches(stop.signal);
       for await (const batch of pulled) {
         stream.pulled += batch.length;
         const fresh = skipKnown(batch, command.lastKnownOffset);
+        if (fresh === undefined) continue;
         // Filtered: one marker covers every record skipped at the end of a
         // batch (the consumer acks it and the lag reaches 0) without a
         // message per skipped record.
         const { records, skippedThrough } =
-          session.matches === undefined ? { records: fresh, skippedThrough: undefined } : filterBatch(fresh, session.matches);
+          session.matches === undefined ? { records: fresh, skippedThrough: undefined } : filterBatch(runRecords(fresh), session.matches);
         if (records.length === 0 && skippedThrough === undefined) continue;
         stream.delivered += records.length;
         stream.inHand = true;
@@ -327,9 +334,11 @@ export class Gateway {
   }
 }
 
-/** The records after `lastKnownOffset` (0n: none known); the batch itself when none is skipped. */
-function skipKnown(batch: readonly StoredRecord[], lastKnownOffset: bigint): readonly StoredRecord[] {
-  if (lastKnownOffset === 0n || batch[0]!.offset > lastKnownOffset) return batch;
+/** The records after `lastKnownOffset` (0n: none known); the batch itself when none is skipped, undefined when none is left. */
+function skipKnown(batch: RecordRun, lastKnownOffset: bigint): RecordRun | undefined {
+  if (lastKnownOffset === 0n) return batch;
+  if (batch instanceof RecordBlock) return batch.after(lastKnownOffset);
+  if (batch[0]!.offset > lastKnownOffset) return batch;
   return batch.filter((record) => record.offset > lastKnownOffset);
 }
 

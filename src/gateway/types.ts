@@ -1,5 +1,5 @@
 import type { RecordFilterSpec } from '../filtering/index.ts';
-import type { AutoOffsetReset, CloudEvent, StoredRecord } from '../contracts/index.ts';
+import type { AutoOffsetReset, CloudEvent, RecordRun } from '../contracts/index.ts';
 
 export interface PublishCommand {
   topic: string;
@@ -34,7 +34,8 @@ export interface ReceiveCommand {
 
 /** Records of one partition as the store had them available, in offset order (at least one). */
 export interface DeliveredBatch {
-  records: readonly StoredRecord[];
+  /** As objects, or as a block (columns, no object per record) where the store made one and nothing needed objects. */
+  records: RecordRun;
   /**
    * The replay watermark: a record at or below it is a replay (some version
    * of the group has already acked it); -1n when none. One figure per stream

@@ -25,7 +25,7 @@ describe('Kafka records store config', () => {
       fetchMaxBytesPerPartition: 4 * 1024 * 1024,
       fetchMaxBytes: 8 * 1024 * 1024,
       fetchMaxWaitMs: 100,
-      kafkajsRecordDecoder: 'sluice',
+      kafkajsRecordDecoder: 'blocks',
       kafkajsProduceEncoder: 'sluice',
       partitionBufferMaxBytes: 16 * 1024 * 1024,
       partitionBufferRecords: 1000,
@@ -41,6 +41,7 @@ describe('Kafka records store config', () => {
     expect(failure({ ...base, KAFKA_DRIVER: 'rdkafka' }).message).toMatch(/kafkajs, platformatic/);
     expect(failure({ ...base, KAFKA_GROUP_PROTOCOL: 'eager' })).toMatchObject({ field: 'KAFKA_GROUP_PROTOCOL' });
     expect(parseKafkaConfig({ ...base, KAFKA_KAFKAJS_RECORD_DECODER: 'kafkajs' })).toMatchObject({ kafkajsRecordDecoder: 'kafkajs' });
+    expect(parseKafkaConfig({ ...base, KAFKA_KAFKAJS_RECORD_DECODER: 'Sluice' })).toMatchObject({ kafkajsRecordDecoder: 'sluice' });
     expect(failure({ ...base, KAFKA_KAFKAJS_RECORD_DECODER: 'fast' })).toMatchObject({ field: 'KAFKA_KAFKAJS_RECORD_DECODER' });
     expect(parseKafkaConfig({ ...base, KAFKA_KAFKAJS_PRODUCE_ENCODER: 'kafkajs' })).toMatchObject({ kafkajsProduceEncoder: 'kafkajs' });
     expect(failure({ ...base, KAFKA_KAFKAJS_PRODUCE_ENCODER: 'fast' })).toMatchObject({ field: 'KAFKA_KAFKAJS_PRODUCE_ENCODER' });

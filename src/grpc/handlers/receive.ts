@@ -1,8 +1,8 @@
 import { status, type ServerWritableStream } from '@grpc/grpc-js';
-import { InvalidArgumentError, SluiceError, UnavailableError, type StoredRecord } from '../../contracts/index.ts';
+import { InvalidArgumentError, RecordBlock, SluiceError, UnavailableError, type StoredRecord } from '../../contracts/index.ts';
 import type { DeliveredBatch } from '../../gateway/index.ts';
-import { batchEntrySize, encodeReceiveReply, encodeSkippedBatchReply, encodeSkippedReply, MeasuredReplies } from '../encoding.ts';
-import { toContentFormat, toReceiveCommand } from '../mappers.ts';
+import { batchEntrySize, BlockReplies, encodeReceiveReply, encodeSkippedBatchReply, encodeSkippedReply, MeasuredReplies } from '../encoding.ts';
+import { toContentFormat, toReceiveCommand, type ContentFormat } from '../mappers.ts';
 import type { ReceiveBatchRequest, ReceiveRequest } from '../messages.ts';
 import { drained } from '../stream-writer.ts';
 import { linkSignals } from '../../gateway/index.ts';
@@ -62,7 +62,21 @@ export function receiveHandler(context: HandlerContext) {
     const format = toContentFormat(request.format, request.cloudeventsBinaryMode === true);
     const send: Send = async (call, { records, replayThrough }, stop) => {
       let waits = 0;
-      for (const record of records) {
+      if (records instanceof RecordBlock && format !== 'event') {
+        // Straight from the block's columns (no object per record).
+        const replies = new BlockReplies(records, replayThrough);
+        for (let i = 0; i < records.length; i++) {
+          const size = replies.size(i);
+          if (size > (context.maxMessageBytes ?? Infinity)) checkReplySize(records.record(i), size, context.maxMessageBytes);
+          if (!call.write(replies.encodeOne(i))) {
+            waits++;
+            await drained(call, stop);
+            if (stop.aborted) break;
+          }
+        }
+        return waits;
+      }
+      for (const record of records instanceof RecordBlock ? records.toRecords() : records) {
         const reply = encodeReceiveReply(record, format, record.offset <= replayThrough);
         checkReplySize(record, reply.length, context.maxMessageBytes);
         if (!call.write(reply)) {
@@ -95,9 +109,9 @@ export function receiveBatchHandler(context: HandlerContext, limits: BatchLimits
     const format = toContentFormat(request.format, request.cloudeventsBinaryMode === true);
     const maxRecords = Math.min(batchRequest.maxRecords || limits.defaultRecords, limits.maxRecords);
     const maxBytes = Math.min(batchRequest.maxBytes || limits.defaultBytes, limits.maxBytes);
-    const send: Send = async (call, { records, replayThrough }, stop) => {
+    const send: Send = async (call, batch, stop) => {
       let waits = 0;
-      const replies = new MeasuredReplies(format);
+      const { replies, measure, length } = measured(batch, format, context.maxMessageBytes);
       const flush = async (from: number, to: number) => {
         if (to > from && !call.write(replies.encodeBatch(from, to))) {
           waits++;
@@ -106,12 +120,10 @@ export function receiveBatchHandler(context: HandlerContext, limits: BatchLimits
       };
       let from = 0;
       let bytes = 0;
-      for (let i = 0; i < records.length; i++) {
-        const record = records[i]!;
+      for (let i = 0; i < length; i++) {
         let size: number;
         try {
-          size = replies.add(record, record.offset <= replayThrough);
-          checkReplySize(record, size, context.maxMessageBytes);
+          size = measure(i);
         } catch (err) {
           // The records before one the format cannot carry go out first, as with Receive.
           await flush(from, i);
@@ -127,11 +139,42 @@ export function receiveBatchHandler(context: HandlerContext, limits: BatchLimits
         }
         bytes += entry;
       }
-      await flush(from, records.length);
+      await flush(from, length);
       return waits;
     };
     return { request, send, marker: encodeSkippedBatchReply };
   });
+}
+
+/**
+ * A batch's replies, measured one by one (measure(i) returns the size of
+ * reply i, and throws for a record the format cannot carry or that is larger
+ * than a message may be): from a block's columns where the format sends a
+ * plain record as it is, else from the records as objects.
+ */
+function measured(
+  { records, replayThrough }: DeliveredBatch,
+  format: ContentFormat,
+  maxMessageBytes: number | undefined,
+): { replies: { encodeBatch(from: number, to: number): Buffer }; measure: (i: number) => number; length: number } {
+  if (records instanceof RecordBlock && format !== 'event') {
+    const replies = new BlockReplies(records, replayThrough);
+    const measure = (i: number) => {
+      const size = replies.size(i);
+      if (size > (maxMessageBytes ?? Infinity)) checkReplySize(records.record(i), size, maxMessageBytes);
+      return size;
+    };
+    return { replies, measure, length: records.length };
+  }
+  const list = records instanceof RecordBlock ? records.toRecords() : records;
+  const replies = new MeasuredReplies(format);
+  const measure = (i: number) => {
+    const record = list[i]!;
+    const size = replies.add(record, record.offset <= replayThrough);
+    checkReplySize(record, size, maxMessageBytes);
+    return size;
+  };
+  return { replies, measure, length: list.length };
 }
 
 /** The stream's lifecycle, shared by Receive and ReceiveBatch: statuses, cancellation, shutdown, metrics. */

@@ -7,13 +7,20 @@ import { KafkajsMember } from './member.ts';
 import { installKafkajsFetchWake } from './fetch-wake.ts';
 import { installKafkajsProduceRequest } from './produce-request.ts';
 import { KafkajsProducer } from './producer.ts';
+import { installKafkajsRawFetch } from './raw-messages.ts';
 import { installKafkajsRecordBatches } from './record-batches.ts';
 
 /** KAFKA_DRIVER=kafkajs: kafkajs 2.2.4. */
 export function kafkajsDriver(config: KafkaRecordsConfig, logger: Logger): KafkaDriver {
-  if (config.kafkajsRecordDecoder === 'sluice') {
+  let blocks = false;
+  if (config.kafkajsRecordDecoder !== 'kafkajs') {
     const decoder = installKafkajsRecordBatches();
     if (!decoder.installed) logger.warn(`kafkajs decodes fetched records itself (slower): the gateway's decoder was not installed: ${decoder.reason}`);
+    if (decoder.installed && config.kafkajsRecordDecoder === 'blocks') {
+      const raw = installKafkajsRawFetch();
+      if (!raw.installed) logger.warn(`fetched records are read as objects (slower): ${raw.reason}`);
+      blocks = raw.installed;
+    }
   }
   if (config.kafkajsProduceEncoder === 'sluice') {
     const encoder = installKafkajsProduceRequest();
@@ -28,6 +35,6 @@ export function kafkajsDriver(config: KafkaRecordsConfig, logger: Logger): Kafka
     connectAdmin: () => KafkajsAdmin.connect(admin),
     connectProducer: () => KafkajsProducer.connect(producer),
     // One client per member: kafkajs shares committed-offset state among a client's consumers.
-    createMember: (options) => new KafkajsMember(createKafkaClient(config, logger, 'consumer'), options, config, logger.child({ topic: options.topic, group: options.group })),
+    createMember: (options) => new KafkajsMember(createKafkaClient(config, logger, 'consumer'), options, config, logger.child({ topic: options.topic, group: options.group }), blocks),
   };
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { KafkaRecordsConfig } from '../../config.ts';
 import type { GroupMemberDriver, MemberEvents, MemberOptions } from '../../driver.ts';
 import { subscriptionRoundRobin } from './assigner.ts';
+import { registerRawGroup } from './raw-messages.ts';
 
 /**
  * A group member as a kafkajs consumer: `eachBatch` hands each fetched batch
@@ -14,12 +15,15 @@ export class KafkajsMember implements GroupMemberDriver {
   private readonly consumer: Consumer;
   private assigned = new Set<number>();
   private stopped = false;
+  private unregisterRaw: (() => void) | undefined;
 
   constructor(
     client: Kafka,
     private readonly options: MemberOptions,
     config: KafkaRecordsConfig,
     private readonly logger: Logger,
+    /** Whether this member's fetches go raw (raw-messages.ts): its batches then carry columns. */
+    private readonly raw = false,
   ) {
     this.consumer = client.consumer({
       groupId: options.group,
@@ -46,6 +50,7 @@ export class KafkajsMember implements GroupMemberDriver {
       events.assigned(partitions);
     });
     this.consumer.on(this.consumer.events.CRASH, (event) => events.failed(event.payload.error));
+    if (this.raw) this.unregisterRaw = registerRawGroup(this.options.group);
     await this.consumer.connect();
     if (events.closing()) return;
     // Every reader seeks to its own start, so kafkajs's default offset serves
@@ -77,7 +82,11 @@ export class KafkajsMember implements GroupMemberDriver {
 
   async close(): Promise<void> {
     this.stopped = true;
-    await this.consumer.disconnect();
+    try {
+      await this.consumer.disconnect();
+    } finally {
+      this.unregisterRaw?.();
+    }
   }
 
   private async onBatch({ batch, resolveOffset, isStale, isRunning }: EachBatchPayload, events: MemberEvents): Promise<void> {

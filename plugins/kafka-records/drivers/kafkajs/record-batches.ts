@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module';
+import { indexRecordBatches } from '../../record-columns.ts';
 import { kafkajsVersionMismatch, type Installation } from './kafkajs-version.ts';
+import { inRawFetch, RawMessages } from './raw-messages.ts';
 
 /**
  * A faster decoder of the record batches in a kafkajs fetch response, in
@@ -230,6 +232,16 @@ async function decodeMessages(decoder: KafkajsDecoder): Promise<unknown[]> {
   // Cut off by the fetch's size limit before the first magic byte (kafkajs reads past the end and throws).
   if (buf.length <= MAGIC_OFFSET) return [];
   if (buf.readInt8(MAGIC_OFFSET) !== MAGIC_BYTE) return legacyDecodeMessages(buf, messagesSize);
+  // A fetch of one of the gateway's own members: columns instead of objects, where they can carry the records.
+  if (inRawFetch()) {
+    const fetched = indexRecordBatches(buf);
+    if (fetched !== undefined) return new RawMessages(fetched) as unknown as unknown[];
+  }
+  return decodeRecordBatches(buf);
+}
+
+/** The messages of one partition's record batches (magic 2), as kafkajs decodes them. */
+export async function decodeRecordBatches(buf: Buffer): Promise<KafkajsMessage[]> {
   const out: KafkajsMessage[] = [];
   let at = 0;
   // As kafkajs: a batch cut off by the fetch's size limit ends the partition's messages.

@@ -1,0 +1,225 @@
+import { RecordBlock } from '../../src/contracts/index.ts';
+
+/**
+ * One partition's record batches from a fetch response, indexed in place:
+ * where each record's key and value lie, its offset and timestamp, as
+ * numbers in one Float64Array (RecordBlock's layout), without an object per
+ * record. The receive path copies the bytes once and hands them on as a
+ * RecordBlock (partition-source.ts), which the gRPC encoder turns into
+ * replies.
+ *
+ * Only what a block can carry is indexed: uncompressed record batches (magic
+ * 2) whose records have no headers, with offsets and timestamps below 2^53.
+ * For anything else indexRecordBatches() returns undefined and the driver
+ * decodes the records as objects, as before (record-batches.ts).
+ */
+export interface FetchedColumns {
+  /** The partition's record batches (a view of the fetch response: copy what is kept). */
+  readonly bytes: Buffer;
+  /** RecordBlock.STRIDE numbers per row; positions are into `bytes`. */
+  readonly columns: Float64Array;
+  /** Rows, control records included. */
+  readonly rows: number;
+  /** The first row to read: those before it are below the offset the fetch asked for (a record batch comes whole). */
+  readonly firstRow: number;
+  /** 1 for a row that is a control record (transaction marker); undefined when there is none. */
+  readonly control: Uint8Array | undefined;
+}
+
+const STRIDE = RecordBlock.STRIDE;
+/** Bytes before a batch's length field (base offset) and of the length field. */
+const LOG_OVERHEAD = 12;
+/** Bytes of a record batch's header after its length field. */
+const BATCH_HEADER = 49;
+const MAGIC_AT = 16;
+const COMPRESSION_MASK = 0x7;
+const LOG_APPEND_TIME_FLAG = 0x8;
+const CONTROL_FLAG = 0x20;
+const TWO_POW_32 = 2 ** 32;
+/** Past this a base offset plus an int32 delta may not be exact as a double. */
+const EXACT = 2 ** 53 - 2 ** 32;
+/** The largest time a Date holds, in ms. */
+const MAX_DATE = 8.64e15;
+
+class Unsupported extends Error {}
+const UNSUPPORTED = new Unsupported();
+
+/** A big-endian int64 at `at` as a number, or Unsupported when it is not exact (or negative, for offsets). */
+function int64(buf: Buffer, at: number, allowNegative: boolean): number {
+  const high = buf.readInt32BE(at);
+  const low = buf.readUInt32BE(at + 4);
+  const value = high * TWO_POW_32 + low;
+  if (value >= EXACT || value <= -EXACT || (!allowNegative && value < 0)) throw UNSUPPORTED;
+  return value;
+}
+
+/** A cursor over one record's bytes. */
+class Cursor {
+  pos = 0;
+  end = 0;
+  constructor(readonly buf: Buffer) {}
+
+  varint(): number {
+    const buf = this.buf;
+    let result = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      if (this.pos >= this.end) throw new RangeError('record batch: varint past the end of its record');
+      byte = buf[this.pos++]!;
+      result |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte >= 0x80 && shift < 35);
+    if (byte >= 0x80) throw new RangeError('record batch: varint longer than 5 bytes');
+    return (result >>> 1) ^ -(result & 1);
+  }
+
+  /** A zigzag varlong of at most 7 bytes (a timestamp delta of up to 2^48 ms); longer is Unsupported. */
+  varlong(): number {
+    const buf = this.buf;
+    let result = 0;
+    let scale = 1;
+    let byte: number;
+    do {
+      if (this.pos >= this.end) throw new RangeError('record batch: varlong past the end of its record');
+      byte = buf[this.pos++]!;
+      result += (byte & 0x7f) * scale;
+      scale *= 128;
+    } while (byte >= 0x80 && scale < 2 ** 49);
+    if (byte >= 0x80) throw UNSUPPORTED;
+    return result % 2 === 0 ? result / 2 : -(result + 1) / 2;
+  }
+
+  /** Skips a length-prefixed field; returns its length (-1: null). */
+  skip(): number {
+    const length = this.varint();
+    if (length < -1) throw new RangeError('record batch: negative length');
+    if (length > 0) {
+      this.pos += length;
+      if (this.pos > this.end) throw new RangeError('record batch: a field past the end of its record');
+    }
+    return length;
+  }
+}
+
+/** Counts the rows of the complete batches in `buf`; Unsupported for what a block cannot carry. */
+function countRows(buf: Buffer): number {
+  let rows = 0;
+  for (let at = 0; buf.length - at >= LOG_OVERHEAD + BATCH_HEADER; ) {
+    const length = buf.readInt32BE(at + 8);
+    const end = at + LOG_OVERHEAD + length;
+    // A batch cut off by the fetch's size limit ends the partition's records (as kafkajs).
+    if (end > buf.length) break;
+    if (length < BATCH_HEADER) throw new RangeError(`record batch: length ${length} is shorter than a batch header`);
+    if (buf.readInt8(at + MAGIC_AT) !== 2) throw UNSUPPORTED;
+    const attributes = buf.readInt16BE(at + LOG_OVERHEAD + 9);
+    const count = buf.readInt32BE(at + LOG_OVERHEAD + 45);
+    if (count > 0 && (attributes & COMPRESSION_MASK) !== 0) throw UNSUPPORTED;
+    if (count > 0) rows += count;
+    at = end;
+  }
+  return rows;
+}
+
+/**
+ * The records of one partition's record batches as columns, or undefined
+ * when a block cannot carry them (compression, headers, legacy message
+ * sets, offsets or timestamps past 2^53): the caller decodes those as objects.
+ * Throws RangeError on a malformed batch, as the object decoder does.
+ */
+export function indexRecordBatches(buf: Buffer): FetchedColumns | undefined {
+  if (buf.length <= MAGIC_AT) return undefined;
+  try {
+    const total = countRows(buf);
+    const columns = new Float64Array(total * STRIDE);
+    let control: Uint8Array | undefined;
+    const cursor = new Cursor(buf);
+    let row = 0;
+    for (let at = 0; buf.length - at >= LOG_OVERHEAD + BATCH_HEADER; ) {
+      const length = buf.readInt32BE(at + 8);
+      const end = at + LOG_OVERHEAD + length;
+      if (end > buf.length) break;
+      const header = at + LOG_OVERHEAD;
+      const count = buf.readInt32BE(header + 45);
+      if (count > 0) {
+        const baseOffset = int64(buf, at, false);
+        const attributes = buf.readInt16BE(header + 9);
+        const appendTime = (attributes & LOG_APPEND_TIME_FLAG) !== 0;
+        const firstTimestamp = int64(buf, header + 15, true);
+        const maxTimestamp = int64(buf, header + 23, true);
+        const isControl = (attributes & CONTROL_FLAG) !== 0;
+        if (isControl) control ??= new Uint8Array(total);
+        cursor.pos = header + BATCH_HEADER;
+        for (let i = 0; i < count; i++) {
+          cursor.end = end;
+          const recordLength = cursor.varint();
+          const recordEnd = cursor.pos + recordLength;
+          if (recordLength < 1 || recordEnd > end) throw new RangeError('record batch: a record past the end of its batch');
+          cursor.end = recordEnd;
+          cursor.pos++; // attributes
+          const timestampDelta = cursor.varlong();
+          const offsetDelta = cursor.varint();
+          const keyLength = cursor.skip();
+          const keyEnd = cursor.pos;
+          const valueLength = cursor.skip();
+          const valueEnd = cursor.pos;
+          if (cursor.varint() !== 0 && !isControl) throw UNSUPPORTED; // headers
+          const timestamp = appendTime ? maxTimestamp : firstTimestamp + timestampDelta;
+          // Past what a Date holds: the object path keeps today's handling of such a record.
+          if (timestamp > MAX_DATE || timestamp < -MAX_DATE) throw UNSUPPORTED;
+          const c = row * STRIDE;
+          columns[c] = baseOffset + offsetDelta;
+          columns[c + 1] = timestamp;
+          columns[c + 2] = keyEnd - Math.max(keyLength, 0);
+          columns[c + 3] = keyLength;
+          columns[c + 4] = valueEnd - Math.max(valueLength, 0);
+          columns[c + 5] = valueLength;
+          if (isControl) control![row] = 1;
+          row++;
+          cursor.pos = recordEnd;
+        }
+      }
+      at = end;
+    }
+    return { bytes: buf, columns, rows: row, firstRow: 0, control };
+  } catch (err) {
+    if (err instanceof Unsupported) return undefined;
+    throw err;
+  }
+}
+
+/**
+ * A copy of rows [from, rows) that are not control records as a RecordBlock
+ * of its own (one copy of their bytes, so the block never pins the fetch
+ * response); undefined when none is left.
+ */
+export function blockOf(topic: string, partition: number, fetched: FetchedColumns, from: number): RecordBlock | undefined {
+  const { columns, control, bytes, rows } = fetched;
+  let kept = 0;
+  let start = Infinity;
+  let end = 0;
+  for (let row = from; row < rows; row++) {
+    if (control !== undefined && control[row] === 1) continue;
+    const c = row * STRIDE;
+    kept++;
+    start = Math.min(start, columns[c + 2]!);
+    end = Math.max(end, columns[c + 4]! + Math.max(columns[c + 5]!, 0));
+  }
+  if (kept === 0) return undefined;
+  const copy = new Uint8Array(end - start);
+  copy.set(bytes.subarray(start, end));
+  const out = new Float64Array(kept * STRIDE);
+  let o = 0;
+  for (let row = from; row < rows; row++) {
+    if (control !== undefined && control[row] === 1) continue;
+    const c = row * STRIDE;
+    out[o] = columns[c]!;
+    out[o + 1] = columns[c + 1]!;
+    out[o + 2] = columns[c + 2]! - start;
+    out[o + 3] = columns[c + 3]!;
+    out[o + 4] = columns[c + 4]! - start;
+    out[o + 5] = columns[c + 5]!;
+    o += STRIDE;
+  }
+  return new RecordBlock(topic, partition, copy, out, 0, kept);
+}

@@ -1,0 +1,114 @@
+import type { StoredRecord } from './records.ts';
+
+/** Numbers per record in RecordBlock.columns. */
+const STRIDE = 6;
+const OFFSET = 0;
+const TIMESTAMP = 1;
+const KEY_START = 2;
+const KEY_LENGTH = 3;
+const VALUE_START = 4;
+const VALUE_LENGTH = 5;
+
+/** Shared by every record of a block: a block holds only records without headers. */
+const NO_HEADERS: ReadonlyMap<string, Uint8Array> = new Map();
+
+/**
+ * Records of one partition as columns over one byte buffer: the receive
+ * path's hot form. The gRPC encoder turns a block into replies without an
+ * object per record (the per-record objects and their garbage were most of
+ * the gateway's CPU per received record, docs/benchmarks.md); anything that
+ * needs records as objects calls toRecords(), which gives the same records.
+ *
+ * A store makes blocks only of what they can describe: records without
+ * headers and without an event, whose offsets and timestamps are exact as
+ * doubles (below 2^53). Everything else goes as StoredRecord objects.
+ *
+ * `columns` holds STRIDE numbers per record: offset, timestamp (ms since the
+ * epoch), key start and length, value start and length in `bytes` (length -1:
+ * null). A block is a view of records [start, start + length) of its columns;
+ * slices share them.
+ */
+export class RecordBlock {
+  static readonly STRIDE = STRIDE;
+
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly bytes: Uint8Array,
+    readonly columns: Float64Array,
+    private readonly start: number,
+    readonly length: number,
+  ) {
+    if (length < 1) throw new RangeError('a record block holds at least one record');
+  }
+
+  /** Where record i's numbers start in `columns`. */
+  at(i: number): number {
+    return (this.start + i) * STRIDE;
+  }
+
+  offset(i: number): number {
+    return this.columns[(this.start + i) * STRIDE + OFFSET]!;
+  }
+
+  get firstOffset(): bigint {
+    return BigInt(this.offset(0));
+  }
+
+  get lastOffset(): bigint {
+    return BigInt(this.offset(this.length - 1));
+  }
+
+  /** Records [from, to) as a block sharing these columns; undefined when empty. */
+  slice(from: number, to = this.length): RecordBlock | undefined {
+    if (to <= from) return undefined;
+    return new RecordBlock(this.topic, this.partition, this.bytes, this.columns, this.start + from, to - from);
+  }
+
+  /** The records after `offset`; the block itself when none is at or below it, undefined when none is left. */
+  after(offset: bigint): RecordBlock | undefined {
+    const limit = Number(offset);
+    let first = 0;
+    while (first < this.length && this.offset(first) <= limit) first++;
+    return first === 0 ? this : this.slice(first);
+  }
+
+  /** Record i as a StoredRecord; its key and value are views of `bytes`. */
+  record(i: number): StoredRecord {
+    const c = this.columns;
+    const at = (this.start + i) * STRIDE;
+    return {
+      topic: this.topic,
+      partition: this.partition,
+      offset: BigInt(c[at + OFFSET]!),
+      timestamp: new Date(c[at + TIMESTAMP]!),
+      key: this.view(c[at + KEY_START]!, c[at + KEY_LENGTH]!),
+      value: this.view(c[at + VALUE_START]!, c[at + VALUE_LENGTH]!),
+      event: null,
+      headers: NO_HEADERS,
+    };
+  }
+
+  toRecords(): StoredRecord[] {
+    const records = new Array<StoredRecord>(this.length);
+    for (let i = 0; i < this.length; i++) records[i] = this.record(i);
+    return records;
+  }
+
+  private view(start: number, length: number): Uint8Array | null {
+    if (length < 0) return null;
+    return new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + start, length);
+  }
+}
+
+/** Column indexes within one record's STRIDE numbers (for encoders reading `columns` directly). */
+export const RecordColumn = { OFFSET, TIMESTAMP, KEY_START, KEY_LENGTH, VALUE_START, VALUE_LENGTH } as const;
+
+/** What a partition's reader pulls in one go: records as objects, or a block of them. */
+export type RecordRun = readonly StoredRecord[] | RecordBlock;
+
+/** The records of a run as objects (a block's are made here). */
+export const runRecords = (run: RecordRun): readonly StoredRecord[] => (run instanceof RecordBlock ? run.toRecords() : run);
+
+/** The offset of a run's last record; undefined when it is empty. */
+export const lastOffsetOf = (run: RecordRun): bigint | undefined => (run instanceof RecordBlock ? run.lastOffset : run.at(-1)?.offset);

@@ -1,0 +1,64 @@
+import { createRequire } from 'node:module';
+import fc from 'fast-check';
+
+/**
+ * Random record batches as kafkajs's own encoder writes them, for the tests of
+ * the gateway's record batch readers (test/unit/kafkajs-record-batches.test.ts,
+ * test/unit/record-columns.test.ts).
+ */
+const require = createRequire(import.meta.url);
+const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as { RecordBatch: (options: object) => Promise<{ buffer: Buffer }> };
+const Record = require('kafkajs/src/protocol/recordBatch/record/v0') as (options: object) => unknown;
+const Long = require('kafkajs/src/utils/long') as { fromValue(v: bigint | string | number): unknown };
+const { Types } = require('kafkajs/src/protocol/message/compression') as { Types: { None: number; GZIP: number } };
+
+/** Byte 9 after a batch's length field: its attributes (low byte). */
+const ATTRIBUTES_LOW = 8 + 4 + 10;
+
+export const bytes = fc.option(fc.uint8Array({ maxLength: 40 }).map(Buffer.from), { nil: null });
+// Names kafkajs's header reduction handles as plain keys (it misreads inherited names such as "constructor").
+const headerName = fc.stringMatching(/^[a-z_.-]{0,8}$/);
+export const record = fc.record({
+  key: bytes,
+  value: bytes,
+  timestampDelta: fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: -(2 ** 40), max: 2 ** 40 })),
+  headers: fc.dictionary(headerName, fc.oneof(fc.uint8Array({ maxLength: 8 }).map(Buffer.from), fc.array(fc.uint8Array({ maxLength: 8 }).map(Buffer.from), { minLength: 1, maxLength: 3 })), { maxKeys: 3 }),
+});
+export const batch = fc.record({
+  records: fc.array(record, { minLength: 1, maxLength: 20 }),
+  firstOffset: fc.oneof(fc.bigInt({ min: 0n, max: 1_000_000n }), fc.bigInt({ min: 2n ** 53n - 100n, max: 2n ** 53n + 100n }), fc.bigInt({ min: 2n ** 62n, max: 2n ** 63n - 2n ** 32n })),
+  firstTimestamp: fc.oneof(fc.integer({ min: 0, max: 2 ** 42 }), fc.constant(-1)),
+  gzip: fc.boolean(),
+  transactional: fc.boolean(),
+  logAppendTime: fc.boolean(),
+  control: fc.boolean(),
+  producerId: fc.bigInt({ min: -1n, max: 2n ** 40n }),
+});
+export type Batch = typeof batch extends fc.Arbitrary<infer T> ? T : never;
+
+export async function encode(b: Batch): Promise<Buffer> {
+  const records = b.records.map((r, i) => Record({ offsetDelta: i, timestampDelta: r.timestampDelta, key: r.key, value: r.value, headers: r.headers }));
+  const { buffer } = await RecordBatch({
+    compression: b.gzip ? Types.GZIP : Types.None,
+    firstOffset: Long.fromValue(b.firstOffset),
+    firstTimestamp: b.firstTimestamp,
+    maxTimestamp: b.firstTimestamp + 5,
+    lastOffsetDelta: records.length - 1,
+    transactional: b.transactional,
+    producerId: Long.fromValue(b.producerId),
+    records,
+  });
+  // Flags kafkajs's encoder does not set (neither decoder checks the CRC).
+  buffer[ATTRIBUTES_LOW] = buffer[ATTRIBUTES_LOW]! | (b.logAppendTime ? 0x08 : 0) | (b.control ? 0x20 : 0);
+  return buffer;
+}
+
+/** A partition's messages as a fetch response holds them: their size, then the batches, the last possibly cut off. */
+export function messages(batches: Buffer[], cut: number): Buffer {
+  const body = Buffer.concat(batches);
+  const kept = body.subarray(0, Math.max(0, body.length - cut));
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(kept.length);
+  return Buffer.concat([size, kept]);
+}
+

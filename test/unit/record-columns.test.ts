@@ -1,0 +1,119 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fromKafkaMessage } from '../../plugins/kafka-records/cloudevents.ts';
+import type { FetchedMessage } from '../../plugins/kafka-records/driver.ts';
+import type { KafkajsMessage } from '../../plugins/kafka-records/drivers/kafkajs/record-batches.ts';
+import { decodeRecordBatches } from '../../plugins/kafka-records/drivers/kafkajs/record-batches.ts';
+import { blockOf, indexRecordBatches } from '../../plugins/kafka-records/record-columns.ts';
+import { RecordBlock } from '../../src/contracts/index.ts';
+import { BlockReplies, encodeReceiveReply, MeasuredReplies } from '../../src/grpc/encoding.ts';
+import { batch, encode, messages, type Batch } from '../support/record-batches.ts';
+
+/**
+ * The receive path's columns against the object path they replace, on
+ * record batches kafkajs's encoder writes: the same records (offsets,
+ * timestamps, keys, values, control flags) and, through the gRPC encoder,
+ * the same reply bytes.
+ */
+
+/** Mostly what a block can carry: uncompressed, no headers, offsets below 2^53. */
+const plainBatch = batch.map((b) => ({ ...b, gzip: false, firstOffset: b.firstOffset % 1_000_000n, records: b.records.map((r) => ({ ...r, headers: {} })) }));
+const batches = fc.array(fc.oneof({ arbitrary: plainBatch, weight: 4 }, { arbitrary: batch, weight: 1 }), { minLength: 1, maxLength: 4 });
+
+/** The record batches of a partition as a fetch response holds them, without the size before them. */
+async function body(list: Batch[], cut: number): Promise<Buffer> {
+  return messages(await Promise.all(list.map(encode)), cut).subarray(4);
+}
+
+/** Whether a block can carry every record of these batches, as far as `decoded` reached. */
+function carriable(list: Batch[], decoded: KafkajsMessage[]): boolean {
+  const reached = new Set(decoded.map((m) => m.batchContext));
+  const contexts = [...reached];
+  return list.every((b, i) => {
+    if (i >= contexts.length) return true;
+    const context = contexts[i]!;
+    const limit = 2 ** 53 - 2 ** 32;
+    if (b.gzip || Number(context.firstOffset) >= limit) return false;
+    if (!b.control && b.records.some((r) => Object.keys(r.headers).length > 0)) return false;
+    return decoded.filter((m) => m.batchContext === context).every((m) => Math.abs(Number(m.timestamp)) <= 8.64e15);
+  });
+}
+
+describe('record columns: the receive path without an object per record', () => {
+  it('index the records the object decoder reads, or decline (compression, headers, offsets past 2^53) (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(batches, fc.nat({ max: 300 }), async (list, cut) => {
+        const buf = await body(list, cut);
+        const decoded = await decodeRecordBatches(buf).catch((err: Error) => err);
+        if (decoded instanceof Error) {
+          expect(() => indexRecordBatches(buf)).toThrow(RangeError);
+          return;
+        }
+        const fetched = indexRecordBatches(buf);
+        if (buf.length <= 16) return;
+        expect(fetched !== undefined).toBe(carriable(list, decoded));
+        if (fetched === undefined) return;
+        expect(fetched.rows).toBe(decoded.length);
+        for (let row = 0; row < fetched.rows; row++) {
+          const m = decoded[row]!;
+          const c = row * RecordBlock.STRIDE;
+          expect(fetched.columns[c]).toBe(Number(m.offset));
+          expect(fetched.columns[c + 1]).toBe(Number(m.timestamp));
+          const slice = (start: number, length: number) => (length < 0 ? null : Buffer.from(fetched.bytes.subarray(start, start + length)));
+          expect(slice(fetched.columns[c + 2]!, fetched.columns[c + 3]!)).toEqual(m.key);
+          expect(slice(fetched.columns[c + 4]!, fetched.columns[c + 5]!)).toEqual(m.value);
+          expect(fetched.control?.[row] === 1).toBe(m.isControlRecord);
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('a block holds the records fromKafkaMessage makes of them, from any row, control records left out, and replies in the same bytes (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(plainBatch, { minLength: 1, maxLength: 3 }), fc.nat(), fc.integer({ min: -1, max: 1_000_100 }), async (list, fromSeed, replay) => {
+        const buf = await body(list, 0);
+        const fetched = indexRecordBatches(buf)!;
+        const decoded = await decodeRecordBatches(buf);
+        const from = fromSeed % (fetched.rows + 1);
+        const block = blockOf('t', 3, fetched, from);
+        const expected = decoded
+          .slice(from)
+          .filter((m) => !m.isControlRecord)
+          .map((m) => fromKafkaMessage('t', 3, m as FetchedMessage));
+        if (expected.length === 0) {
+          expect(block).toBeUndefined();
+          return;
+        }
+        const records = block!.toRecords();
+        expect(records.map((r) => ({ ...r, key: r.key && Buffer.from(r.key), value: r.value && Buffer.from(r.value) }))).toEqual(
+          expected.map((r) => ({ ...r, key: r.key && Buffer.from(r.key), value: r.value && Buffer.from(r.value) })),
+        );
+        // The block's bytes are its own copy: the fetch response is not pinned.
+        expect(block!.bytes.buffer).not.toBe(buf.buffer);
+
+        const replayThrough = BigInt(replay);
+        const fromBlock = new BlockReplies(block!, replayThrough);
+        const fromObjects = new MeasuredReplies('binary');
+        for (let i = 0; i < records.length; i++) {
+          expect(fromBlock.size(i)).toBe(fromObjects.add(records[i]!, records[i]!.offset <= replayThrough));
+          expect(fromBlock.encodeOne(i)).toEqual(encodeReceiveReply(records[i]!, 'binary', records[i]!.offset <= replayThrough));
+        }
+        expect(fromBlock.encodeBatch(0, records.length)).toEqual(fromObjects.encodeBatch(0, records.length));
+        const mid = Math.floor(records.length / 2);
+        expect(fromBlock.encodeBatch(mid, records.length)).toEqual(fromObjects.encodeBatch(mid, records.length));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('after() and slice() narrow a block to the records past an offset', async () => {
+    const buf = await body([{ records: Array.from({ length: 5 }, () => ({ key: null, value: Buffer.from('v'), timestampDelta: 0, headers: {} })), firstOffset: 100n, firstTimestamp: 7, gzip: false, transactional: false, logAppendTime: false, control: false, producerId: -1n }], 0);
+    const block = blockOf('t', 0, indexRecordBatches(buf)!, 0)!;
+    expect(block.after(99n)).toBe(block);
+    expect(block.after(102n)!.toRecords().map((r) => r.offset)).toEqual([103n, 104n]);
+    expect(block.after(104n)).toBeUndefined();
+    expect(block.slice(1, 3)!.toRecords().map((r) => r.offset)).toEqual([101n, 102n]);
+    expect([block.firstOffset, block.lastOffset]).toEqual([100n, 104n]);
+  });
+});
