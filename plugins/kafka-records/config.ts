@@ -123,7 +123,7 @@ const KEYS = {
   KAFKA_TOPIC_PARTITIONS: [int(1, 100_000), '8'],
   KAFKA_TOPIC_REPLICATION: [int(1, 32), '1'],
   KAFKA_AUTO_CREATE_TOPICS: [bool, 'true'],
-  KAFKA_FETCH_MAX_BYTES_PER_PARTITION: [int(1 * KiB, 64 * MiB), String(4 * MiB)],
+  KAFKA_FETCH_MAX_BYTES_PER_PARTITION: [int(1 * KiB, 64 * MiB), String(1 * MiB)],
   KAFKA_FETCH_MAX_BYTES: [int(1 * KiB, 256 * MiB), String(8 * MiB)],
   KAFKA_FETCH_MAX_WAIT_MS: [int(1, 60_000), '100'],
   KAFKA_PARTITION_BUFFER_RECORDS: [int(1, 1_000_000), '1000'],

@@ -1,5 +1,6 @@
 import { RecordColumn, SluiceError, type RecordBlock, type StoredRecord } from '../contracts/index.ts';
 import { binaryModeHeaders, toStructuredCloudEvent } from './cloudevents-json.ts';
+import { framedBuffer } from './framed-messages.ts';
 import type { ContentFormat } from './mappers.ts';
 
 /**
@@ -309,7 +310,7 @@ export class MeasuredReplies {
   encodeBatch(from: number, to: number): Buffer {
     let total = 0;
     for (let i = from; i < to; i++) total += lenField(BATCH_REPLIES, lenField(REPLY_RECORD, this.inner[i]!));
-    const w = new Writer(Buffer.allocUnsafe(total));
+    const w = new Writer(framedBuffer(total));
     for (let i = from; i < to; i++) {
       w.varint(BATCH_REPLIES);
       w.varint(lenField(REPLY_RECORD, this.inner[i]!));
@@ -517,7 +518,7 @@ export class BlockReplies {
   encodeBatch(from: number, to: number): Buffer {
     let total = 0;
     for (let i = from; i < to; i++) total += lenField(BATCH_REPLIES, lenField(REPLY_RECORD, this.inner[i]!));
-    const w = new Writer(Buffer.allocUnsafe(total));
+    const w = new Writer(framedBuffer(total));
     const { bytes, columns } = this.block;
     for (let i = from; i < to; i++) {
       const inner = this.inner[i]!;

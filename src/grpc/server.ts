@@ -10,6 +10,7 @@ import { subscribeHandler } from './handlers/subscribe.ts';
 import { unaryHandlers } from './handlers/unary.ts';
 import { loadPackageDefinition, serverService, SERVICE_NAME } from './proto.ts';
 import { addReflection } from './reflection.ts';
+import { installFramedMessages } from './framed-messages.ts';
 import { serverCredentials, type TlsFiles } from './credentials.ts';
 import { Guard, type GuardOptions } from './guard.ts';
 import { InternalTopics } from '../auth/index.ts';
@@ -62,6 +63,8 @@ export async function startServer(options: {
   access?: Omit<GuardOptions, 'session'>;
 }): Promise<SluiceServer> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const framing = installFramedMessages();
+  if (!framing.installed) options.logger.warn(`grpc-js copies every reply to frame it (slower): ${framing.reason}`);
   const shutdown = new AbortController();
   // Every open stream listens for shutdown: thousands of listeners are expected.
   setMaxListeners(0, shutdown.signal);

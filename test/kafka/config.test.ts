@@ -22,7 +22,7 @@ describe('Kafka records store config', () => {
       topicPartitions: 8,
       topicReplication: 1,
       autoCreateTopics: true,
-      fetchMaxBytesPerPartition: 4 * 1024 * 1024,
+      fetchMaxBytesPerPartition: 1024 * 1024,
       fetchMaxBytes: 8 * 1024 * 1024,
       fetchMaxWaitMs: 100,
       kafkajsRecordDecoder: 'blocks',

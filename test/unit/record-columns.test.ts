@@ -89,8 +89,9 @@ describe('record columns: the receive path without an object per record', () => 
         expect(records.map((r) => ({ ...r, key: r.key && Buffer.from(r.key), value: r.value && Buffer.from(r.value) }))).toEqual(
           expected.map((r) => ({ ...r, key: r.key && Buffer.from(r.key), value: r.value && Buffer.from(r.value) })),
         );
-        // The block's bytes are its own copy: the fetch response is not pinned.
-        expect(block!.bytes.buffer).not.toBe(buf.buffer);
+        // A view of the fetch response only where its records are at least a third of it; else a copy.
+        const pins = block!.bytes.buffer === buf.buffer;
+        expect(pins).toBe(3 * block!.bytes.byteLength >= buf.buffer.byteLength);
 
         const replayThrough = BigInt(replay);
         const fromBlock = new BlockReplies(block!, replayThrough);
@@ -105,6 +106,23 @@ describe('record columns: the receive path without an object per record', () => 
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('a block is a view of a fetch response it fills at least a third of, else a copy of its own', async () => {
+    const batchBytes = await body([{ records: Array.from({ length: 50 }, (_, i) => ({ key: null, value: Buffer.alloc(100, i), timestampDelta: i, headers: {} })), firstOffset: 0n, firstTimestamp: 7, gzip: false, transactional: false, logAppendTime: false, control: false, producerId: -1n }], 0);
+    // A response of about the batch's size: the block reads it in place.
+    const alone = Buffer.from(new Uint8Array(batchBytes).buffer);
+    const view = blockOf('t', 0, indexRecordBatches(alone)!, 0)!;
+    expect(view.bytes.buffer).toBe(alone.buffer);
+    // The same batch in a response four times its size: copied.
+    const large = new Uint8Array(batchBytes.length * 4);
+    large.set(batchBytes);
+    const inLarge = Buffer.from(large.buffer, 0, batchBytes.length);
+    const copy = blockOf('t', 0, indexRecordBatches(inLarge)!, 0)!;
+    expect(copy.bytes.buffer).not.toBe(large.buffer);
+    expect(copy.toRecords()).toEqual(view.toRecords());
+    // From row 40 on, 10 of the 50 records in that response of its own: copied too.
+    expect(blockOf('t', 0, indexRecordBatches(alone)!, 40)!.bytes.buffer).not.toBe(alone.buffer);
   });
 
   it('after() and slice() narrow a block to the records past an offset', async () => {
