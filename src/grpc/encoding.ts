@@ -307,10 +307,10 @@ export class MeasuredReplies {
   }
 
   /** One ReceiveBatchReply of replies [from, to). */
-  encodeBatch(from: number, to: number): Buffer {
+  encodeBatch(from: number, to: number, allocate: (size: number) => Buffer = framedBuffer): Buffer {
     let total = 0;
     for (let i = from; i < to; i++) total += lenField(BATCH_REPLIES, lenField(REPLY_RECORD, this.inner[i]!));
-    const w = new Writer(framedBuffer(total));
+    const w = new Writer(allocate(total));
     for (let i = from; i < to; i++) {
       w.varint(BATCH_REPLIES);
       w.varint(lenField(REPLY_RECORD, this.inner[i]!));
@@ -515,10 +515,10 @@ export class BlockReplies {
   }
 
   /** One ReceiveBatchReply of replies [from, to), all measured. */
-  encodeBatch(from: number, to: number): Buffer {
+  encodeBatch(from: number, to: number, allocate: (size: number) => Buffer = framedBuffer): Buffer {
     let total = 0;
     for (let i = from; i < to; i++) total += lenField(BATCH_REPLIES, lenField(REPLY_RECORD, this.inner[i]!));
-    const w = new Writer(framedBuffer(total));
+    const w = new Writer(allocate(total));
     const { bytes, columns } = this.block;
     for (let i = from; i < to; i++) {
       const inner = this.inner[i]!;

@@ -378,6 +378,20 @@ function describeGatewayIn(mode: WireMode, label: string, env: () => Record<stri
         subscription.cancel();
       });
 
+      it('ReceiveBatch: messages queued for a client keep their bytes until sent (reply buffers are reused only once written)', async () => {
+        const topic = uniqueName('batch-queued');
+        // Distinct 2 KiB values; messages of 16 records (32 KiB) queue in grpc-js behind the client's 64 KiB window.
+        const value = (i: number) => Buffer.alloc(2048, `${i}:`);
+        const { results } = await client.publishBatch({ records: Array.from({ length: 1_000 }, (_, i) => ({ topic, key: buf('one'), value: value(i) })) });
+        const subscription = await subscribeAll(topic, uniqueName('g'));
+        const stream = client.receiveBatch({ request: { assignment: assignmentFor(subscription.assignments, results[0]!.partition) }, maxRecords: 16 });
+        const replies = await stream.take(1_000);
+        const wrong = replies.findIndex((r, i) => !r.record!.value.equals(value(i)));
+        expect(wrong).toBe(-1);
+        stream.cancel();
+        subscription.cancel();
+      });
+
       it('ReceiveBatch: max_records 0 is the gateway default, 10,000 records per message', async () => {
         const topic = uniqueName('batch-default');
         for (let i = 0; i < 12; i++) {

@@ -5,6 +5,7 @@ import { batchEntrySize, BlockReplies, encodeReceiveReply, encodeSkippedBatchRep
 import { toContentFormat, toReceiveCommand, type ContentFormat } from '../mappers.ts';
 import type { ReceiveBatchRequest, ReceiveRequest } from '../messages.ts';
 import { drained } from '../stream-writer.ts';
+import { replyPool } from '../framed-messages.ts';
 import { linkSignals } from '../../gateway/index.ts';
 import type { HandlerContext } from './context.ts';
 import { countCall, reportError } from './report.ts';
@@ -113,7 +114,14 @@ export function receiveBatchHandler(context: HandlerContext, limits: BatchLimits
       let waits = 0;
       const { replies, measure, length } = measured(batch, format, context.maxMessageBytes);
       const flush = async (from: number, to: number) => {
-        if (to > from && !call.write(replies.encodeBatch(from, to))) {
+        if (to <= from) return;
+        let release: () => void = () => undefined;
+        const message = replies.encodeBatch(from, to, (size) => {
+          const lease = replyPool.take(size);
+          release = lease.release;
+          return lease.buf;
+        });
+        if (!call.write(message, release)) {
           waits++;
           await drained(call, stop);
         }
@@ -156,7 +164,7 @@ function measured(
   { records, replayThrough }: DeliveredBatch,
   format: ContentFormat,
   maxMessageBytes: number | undefined,
-): { replies: { encodeBatch(from: number, to: number): Buffer }; measure: (i: number) => number; length: number } {
+): { replies: { encodeBatch(from: number, to: number, allocate: (size: number) => Buffer): Buffer }; measure: (i: number) => number; length: number } {
   if (records instanceof RecordBlock && format !== 'event') {
     const replies = new BlockReplies(records, replayThrough);
     const measure = (i: number) => {
