@@ -1,6 +1,6 @@
 import { RecordColumn, SluiceError, type RecordBlock, type StoredRecord } from '../contracts/index.ts';
 import { binaryModeHeaders, toStructuredCloudEvent } from './cloudevents-json.ts';
-import { framedBuffer } from './framed-messages.ts';
+import { framedBuffer, MESSAGE_PREFIX, messagesBuffer } from './framed-messages.ts';
 import type { ContentFormat } from './mappers.ts';
 
 /**
@@ -281,16 +281,66 @@ export function encodeReceiveReply(stored: StoredRecord, format: ContentFormat, 
 }
 
 /**
- * The replies of one batch, each record measured once: kept in the form it
- * is sent in with its encoded size, so that bounding the batch and encoding
- * it never size (nor, for an event sent as BINARY, serialize) a record twice.
+ * Replies measured one by one, then encoded in any of three shapes: one
+ * ReceiveReply, one ReceiveBatchReply of several, or several ReceiveReply
+ * messages back to back with their gRPC prefixes (one HTTP/2 write for many
+ * per-record messages, src/grpc/framed-messages.ts).
  */
-export class MeasuredReplies {
+abstract class Replies {
+  /** Size of reply i's inner Record message (reply i measured first). */
+  protected abstract inner(i: number): number;
+  /** Writes reply i (tag, length, inner message). */
+  protected abstract write(w: Writer, i: number): void;
+
+  /** Reply i as one ReceiveReply message. */
+  encodeOne(i: number): Buffer {
+    const w = new Writer(Buffer.allocUnsafe(lenField(REPLY_RECORD, this.inner(i))));
+    this.write(w, i);
+    return w.buf;
+  }
+
+  /** One ReceiveBatchReply of replies [from, to). */
+  encodeBatch(from: number, to: number, allocate: (size: number) => Buffer = framedBuffer): Buffer {
+    let total = 0;
+    for (let i = from; i < to; i++) total += lenField(BATCH_REPLIES, lenField(REPLY_RECORD, this.inner(i)));
+    const w = new Writer(allocate(total));
+    for (let i = from; i < to; i++) {
+      w.varint(BATCH_REPLIES);
+      w.varint(lenField(REPLY_RECORD, this.inner(i)));
+      this.write(w, i);
+    }
+    return w.buf;
+  }
+
+  /** Replies [from, to) as ReceiveReply messages back to back, each behind its gRPC prefix. */
+  encodeMessages(from: number, to: number): Buffer {
+    let total = 0;
+    for (let i = from; i < to; i++) total += MESSAGE_PREFIX + lenField(REPLY_RECORD, this.inner(i));
+    const w = new Writer(messagesBuffer(total));
+    for (let i = from; i < to; i++) {
+      w.buf[w.pos] = 0;
+      w.buf.writeUInt32BE(lenField(REPLY_RECORD, this.inner(i)), w.pos + 1);
+      w.pos += MESSAGE_PREFIX;
+      this.write(w, i);
+    }
+    return w.buf;
+  }
+}
+
+/**
+ * The replies of one batch of records as objects, each measured once: kept
+ * in the form it is sent in with its encoded size, so that bounding the
+ * batch and encoding it never size (nor, for an event sent as BINARY,
+ * serialize) a record twice.
+ */
+export class MeasuredReplies extends Replies {
   private readonly sent: StoredRecord[] = [];
-  private readonly inner: number[] = [];
+  private readonly inners: number[] = [];
   private readonly replay: boolean[] = [];
 
-  constructor(private readonly format: ContentFormat) {}
+  constructor(private readonly format: ContentFormat) {
+    super();
+  }
 
   get length(): number {
     return this.sent.length;
@@ -301,22 +351,17 @@ export class MeasuredReplies {
     const sent = asSent(record, this.format);
     const inner = innerSize(sent, this.format, replay);
     this.sent.push(sent);
-    this.inner.push(inner);
+    this.inners.push(inner);
     this.replay.push(replay);
     return lenField(REPLY_RECORD, inner);
   }
 
-  /** One ReceiveBatchReply of replies [from, to). */
-  encodeBatch(from: number, to: number, allocate: (size: number) => Buffer = framedBuffer): Buffer {
-    let total = 0;
-    for (let i = from; i < to; i++) total += lenField(BATCH_REPLIES, lenField(REPLY_RECORD, this.inner[i]!));
-    const w = new Writer(allocate(total));
-    for (let i = from; i < to; i++) {
-      w.varint(BATCH_REPLIES);
-      w.varint(lenField(REPLY_RECORD, this.inner[i]!));
-      writeReply(w, this.sent[i]!, this.format, this.replay[i]!, this.inner[i]!);
-    }
-    return w.buf;
+  protected inner(i: number): number {
+    return this.inners[i]!;
+  }
+
+  protected write(w: Writer, i: number): void {
+    writeReply(w, this.sent[i]!, this.format, this.replay[i]!, this.inners[i]!);
   }
 }
 
@@ -484,48 +529,34 @@ function writeBlockReply(w: Writer, bytes: Uint8Array, c: Float64Array, at: numb
  * The replies of a RecordBlock, written straight from its columns (no
  * object per record), for formats that send a plain record as it is
  * (BINARY, cloudevents binary mode): the same bytes MeasuredReplies writes
- * for the block's records (test/unit/encoding.test.ts). Each record is
- * measured once.
+ * for the block's records (test/unit/record-columns.test.ts). Each record is
+ * measured once, by size(i), before it is encoded.
  */
-export class BlockReplies {
-  private readonly inner: Int32Array;
+export class BlockReplies extends Replies {
+  private readonly inners: Int32Array;
   private readonly replayThrough: number;
 
   constructor(
     readonly block: RecordBlock,
     replayThrough: bigint,
   ) {
-    this.inner = new Int32Array(block.length);
+    super();
+    this.inners = new Int32Array(block.length);
     this.replayThrough = Number(replayThrough);
   }
 
-  /** The size of record i's ReceiveReply (measured here; call it before encoding record i). */
+  /** The size of record i's ReceiveReply. */
   size(i: number): number {
     const inner = blockInnerSize(this.block.columns, this.block.at(i), this.replayThrough);
-    this.inner[i] = inner;
+    this.inners[i] = inner;
     return lenField(REPLY_RECORD, inner);
   }
 
-  /** Record i's ReceiveReply message (measured by size(i) first). */
-  encodeOne(i: number): Buffer {
-    const inner = this.inner[i]!;
-    const w = new Writer(Buffer.allocUnsafe(lenField(REPLY_RECORD, inner)));
-    writeBlockReply(w, this.block.bytes, this.block.columns, this.block.at(i), this.replayThrough, inner);
-    return w.buf;
+  protected inner(i: number): number {
+    return this.inners[i]!;
   }
 
-  /** One ReceiveBatchReply of replies [from, to), all measured. */
-  encodeBatch(from: number, to: number, allocate: (size: number) => Buffer = framedBuffer): Buffer {
-    let total = 0;
-    for (let i = from; i < to; i++) total += lenField(BATCH_REPLIES, lenField(REPLY_RECORD, this.inner[i]!));
-    const w = new Writer(allocate(total));
-    const { bytes, columns } = this.block;
-    for (let i = from; i < to; i++) {
-      const inner = this.inner[i]!;
-      w.varint(BATCH_REPLIES);
-      w.varint(lenField(REPLY_RECORD, inner));
-      writeBlockReply(w, bytes, columns, this.block.at(i), this.replayThrough, inner);
-    }
-    return w.buf;
+  protected write(w: Writer, i: number): void {
+    writeBlockReply(w, this.block.bytes, this.block.columns, this.block.at(i), this.replayThrough, this.inners[i]!);
   }
 }

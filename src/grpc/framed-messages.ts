@@ -28,6 +28,8 @@ export function framedBuffer(size: number): Buffer {
 
 /** Bytes of a pooled buffer: a ReceiveBatch message of the default max_bytes (1 MiB) plus one record over. */
 const POOLED_BYTES = 1024 * 1024 + 64 * 1024;
+/** Messages smaller than this are not pooled (a pooled buffer then holds at most 4 times its message). */
+const POOLED_MIN = POOLED_BYTES / 4;
 /** Idle pooled buffers kept for reuse, at most (the rest are left to the garbage collector). */
 const POOL_IDLE = 16;
 
@@ -45,7 +47,8 @@ class ReplyPool {
 
   /** A framed buffer of `size` bytes and the function that returns it to the pool once written. */
   take(size: number): { buf: Buffer; release: () => void } {
-    if (size + PREFIX > POOLED_BYTES) return { buf: framedBuffer(size), release: () => undefined };
+    // Small messages get buffers of their own size: a slow client's queue of them must not hold 1 MiB each.
+    if (size + PREFIX > POOLED_BYTES || size < POOLED_MIN) return { buf: framedBuffer(size), release: () => undefined };
     const backing = this.idle.pop() ?? new ArrayBuffer(POOLED_BYTES);
     const buf = Buffer.from(backing, PREFIX, size);
     framed.add(buf);
@@ -63,6 +66,24 @@ class ReplyPool {
 
 export const replyPool = new ReplyPool();
 
+/** Buffers that already hold one or more complete gRPC messages, prefixes included. */
+const complete = new WeakSet<Uint8Array>();
+
+/**
+ * A buffer for several complete gRPC messages, written back to back with
+ * their prefixes (writeMessagePrefix), which grpc-js then sends as it is:
+ * one HTTP/2 write for many messages. The bytes on the wire are the same as
+ * for the messages written one by one; a client reads them one by one.
+ */
+export function messagesBuffer(size: number): Buffer {
+  const buf = Buffer.allocUnsafe(size);
+  complete.add(buf);
+  return buf;
+}
+
+/** Bytes of a message's prefix: an uncompressed flag and its length. */
+export const MESSAGE_PREFIX = PREFIX;
+
 interface InterceptingCall {
   serializeMessage(value: unknown): Buffer;
 }
@@ -79,7 +100,9 @@ export function installFramedMessages(): { installed: boolean; reason?: string }
     return { installed, reason: 'grpc-js has no BaseServerInterceptingCall.serializeMessage(value)' };
   }
   proto.serializeMessage = function (this: InterceptingCall, value: unknown): Buffer {
-    if (!(value instanceof Uint8Array) || !framed.has(value)) return serialize.call(this, value);
+    if (!(value instanceof Uint8Array)) return serialize.call(this, value);
+    if (complete.has(value)) return value as Buffer;
+    if (!framed.has(value)) return serialize.call(this, value);
     // Uncompressed (grpc-js sends no compressed responses), then the length.
     const message = Buffer.from(value.buffer, value.byteOffset - PREFIX, value.byteLength + PREFIX);
     message[0] = 0;

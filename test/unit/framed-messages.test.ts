@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { framedBuffer, installFramedMessages } from '../../src/grpc/framed-messages.ts';
+import { framedBuffer, installFramedMessages, messagesBuffer } from '../../src/grpc/framed-messages.ts';
 
 const require = createRequire(import.meta.url);
 const { BaseServerInterceptingCall } = require('@grpc/grpc-js/build/src/server-interceptors.js') as {
@@ -19,6 +19,11 @@ describe('framed messages: grpc-js sends large replies without copying them', ()
     expect(sent).toEqual(Buffer.from([0, 0, 0, 0, 3, 1, 2, 3]));
     expect(sent.buffer).toBe(message.buffer);
     expect(sent.byteOffset).toBe(message.byteOffset - 5);
+
+    // Complete messages (prefixes written by the encoder) go as they are.
+    const messages = messagesBuffer(7);
+    messages.set([0, 0, 0, 0, 2, 4, 5]);
+    expect(serialize(messages)).toBe(messages);
 
     const other = Buffer.from([9, 8]);
     const copied = serialize(other);

@@ -101,6 +101,17 @@ describe('record columns: the receive path without an object per record', () => 
           expect(fromBlock.encodeOne(i)).toEqual(encodeReceiveReply(records[i]!, 'binary', records[i]!.offset <= replayThrough));
         }
         expect(fromBlock.encodeBatch(0, records.length)).toEqual(fromObjects.encodeBatch(0, records.length));
+        // Per-record messages back to back, each behind its gRPC prefix (flag 0, length).
+        const framed = Buffer.concat(
+          records.map((r) => {
+            const reply = encodeReceiveReply(r, 'binary', r.offset <= replayThrough);
+            const prefix = Buffer.alloc(5);
+            prefix.writeUInt32BE(reply.length, 1);
+            return Buffer.concat([prefix, reply]);
+          }),
+        );
+        expect(fromBlock.encodeMessages(0, records.length)).toEqual(framed);
+        expect(fromObjects.encodeMessages(0, records.length)).toEqual(framed);
         const mid = Math.floor(records.length / 2);
         expect(fromBlock.encodeBatch(mid, records.length)).toEqual(fromObjects.encodeBatch(mid, records.length));
       }),

@@ -1,11 +1,11 @@
 import { status, type ServerWritableStream } from '@grpc/grpc-js';
 import { InvalidArgumentError, RecordBlock, SluiceError, UnavailableError, type StoredRecord } from '../../contracts/index.ts';
 import type { DeliveredBatch } from '../../gateway/index.ts';
-import { batchEntrySize, BlockReplies, encodeReceiveReply, encodeSkippedBatchReply, encodeSkippedReply, MeasuredReplies } from '../encoding.ts';
+import { batchEntrySize, BlockReplies, encodeSkippedBatchReply, encodeSkippedReply, MeasuredReplies } from '../encoding.ts';
 import { toContentFormat, toReceiveCommand, type ContentFormat } from '../mappers.ts';
 import type { ReceiveBatchRequest, ReceiveRequest } from '../messages.ts';
 import { drained } from '../stream-writer.ts';
-import { replyPool } from '../framed-messages.ts';
+import { framedMessagesInstalled, MESSAGE_PREFIX, replyPool } from '../framed-messages.ts';
 import { linkSignals } from '../../gateway/index.ts';
 import type { HandlerContext } from './context.ts';
 import { countCall, reportError } from './report.ts';
@@ -50,44 +50,31 @@ function checkReplySize(record: StoredRecord, size: number, maxMessageBytes: num
 /** Writes one gateway batch to the stream; resolves with how many times it waited for 'drain'. */
 type Send = (call: ServerWritableStream<unknown, Buffer>, batch: DeliveredBatch, stop: AbortSignal) => Promise<number>;
 
+/** Bytes of per-record Receive messages handed to grpc-js in one write. */
+const RECEIVE_WRITE_BYTES = 64 * 1024;
+
 /**
- * Receive: one message per record. A batch from the core is written record by
- * record without an await while grpc-js accepts them (write() true); when it
- * reports its buffer full, the loop waits for 'drain' (or cancellation) before
- * the next record, and the next batch is pulled only after the last one went
- * out, so a client that stops reading stops this loop and, through the store,
- * the partition. Replies are pre-encoded (src/grpc/encoding.ts).
+ * Receive: one message per record. The messages of a batch from the core go
+ * to grpc-js back to back, up to 64 KiB per write (one HTTP/2 write for many
+ * messages; the client still reads one message per record: the same bytes on
+ * the wire). Where grpc-js's framing is not wrapped (src/grpc/framed-messages.ts),
+ * each message is written on its own. Writes go on without an await while
+ * grpc-js accepts them (write() true); when it reports its buffer full, the
+ * loop waits for 'drain' (or cancellation), and the next batch is pulled only
+ * after the last one went out, so a client that stops reading stops this loop
+ * and, through the store, the partition.
  */
 export function receiveHandler(context: HandlerContext) {
   return streamHandler<ReceiveRequest>(context, 'Receive', (request) => {
     const format = toContentFormat(request.format, request.cloudeventsBinaryMode === true);
-    const send: Send = async (call, { records, replayThrough }, stop) => {
-      let waits = 0;
-      if (records instanceof RecordBlock && format !== 'event') {
-        // Straight from the block's columns (no object per record).
-        const replies = new BlockReplies(records, replayThrough);
-        for (let i = 0; i < records.length; i++) {
-          const size = replies.size(i);
-          if (size > (context.maxMessageBytes ?? Infinity)) checkReplySize(records.record(i), size, context.maxMessageBytes);
-          if (!call.write(replies.encodeOne(i))) {
-            waits++;
-            await drained(call, stop);
-            if (stop.aborted) break;
-          }
-        }
-        return waits;
-      }
-      for (const record of records instanceof RecordBlock ? records.toRecords() : records) {
-        const reply = encodeReceiveReply(record, format, record.offset <= replayThrough);
-        checkReplySize(record, reply.length, context.maxMessageBytes);
-        if (!call.write(reply)) {
-          waits++;
-          await drained(call, stop);
-          if (stop.aborted) break;
-        }
-      }
-      return waits;
-    };
+    const together = framedMessagesInstalled();
+    const send = groupedSend(context, format, {
+      maxRecords: together ? Infinity : 1,
+      // grpc-js refuses a write past its max send message size, whatever it holds.
+      maxBytes: Math.min(RECEIVE_WRITE_BYTES, context.maxMessageBytes ?? Infinity),
+      entrySize: (size) => MESSAGE_PREFIX + size,
+      encode: (replies, from, to) => ({ message: together ? replies.encodeMessages(from, to) : replies.encodeOne(from) }),
+    });
     return { request, send, marker: encodeSkippedReply };
   });
 }
@@ -96,6 +83,7 @@ export function receiveHandler(context: HandlerContext) {
  * ReceiveBatch: as Receive, with the records the core had available packed
  * into messages of at most max_records / max_bytes; what is left at the end
  * of a core batch goes out at once (the gateway never waits to fill a batch).
+ * Large messages are written into pooled buffers, reused once grpc-js has written them.
  */
 export function receiveBatchHandler(context: HandlerContext, limits: BatchLimits) {
   return streamHandler<ReceiveBatchRequest>(context, 'ReceiveBatch', (batchRequest) => {
@@ -108,51 +96,78 @@ export function receiveBatchHandler(context: HandlerContext, limits: BatchLimits
       throw err;
     }
     const format = toContentFormat(request.format, request.cloudeventsBinaryMode === true);
-    const maxRecords = Math.min(batchRequest.maxRecords || limits.defaultRecords, limits.maxRecords);
-    const maxBytes = Math.min(batchRequest.maxBytes || limits.defaultBytes, limits.maxBytes);
-    const send: Send = async (call, batch, stop) => {
-      let waits = 0;
-      const { replies, measure, length } = measured(batch, format, context.maxMessageBytes);
-      const flush = async (from: number, to: number) => {
-        if (to <= from) return;
-        let release: () => void = () => undefined;
+    const send = groupedSend(context, format, {
+      maxRecords: Math.min(batchRequest.maxRecords || limits.defaultRecords, limits.maxRecords),
+      maxBytes: Math.min(batchRequest.maxBytes || limits.defaultBytes, limits.maxBytes),
+      entrySize: batchEntrySize,
+      encode: (replies, from, to) => {
+        let release: (() => void) | undefined;
         const message = replies.encodeBatch(from, to, (size) => {
           const lease = replyPool.take(size);
           release = lease.release;
           return lease.buf;
         });
-        if (!call.write(message, release)) {
-          waits++;
-          await drained(call, stop);
-        }
-      };
-      let from = 0;
-      let bytes = 0;
-      for (let i = 0; i < length; i++) {
-        let size: number;
-        try {
-          size = measure(i);
-        } catch (err) {
-          // The records before one the format cannot carry go out first, as with Receive.
-          await flush(from, i);
-          throw err;
-        }
-        const entry = batchEntrySize(size);
-        // A record larger than max_bytes on its own still goes, alone.
-        if (i > from && (i - from >= maxRecords || bytes + entry > maxBytes)) {
-          await flush(from, i);
-          if (stop.aborted) return waits;
-          from = i;
-          bytes = 0;
-        }
-        bytes += entry;
-      }
-      await flush(from, length);
-      return waits;
-    };
+        return { message, release };
+      },
+    });
     return { request, send, marker: encodeSkippedBatchReply };
   });
 }
+
+interface Grouping {
+  /** Records per write at most. */
+  maxRecords: number;
+  /** Bytes per write at most (a record larger on its own still goes, alone). */
+  maxBytes: number;
+  /** Bytes a reply of `size` takes in a write. */
+  entrySize: (size: number) => number;
+  /** The write of replies [from, to), and what to call once grpc-js has written it. */
+  encode: (replies: EncodableReplies, from: number, to: number) => { message: Buffer; release?: (() => void) | undefined };
+}
+
+/**
+ * Writes a batch in groups of replies, each measured once: a group ends at
+ * `maxRecords` or `maxBytes`, and what is left at the end of the batch goes
+ * out at once. The records before one that cannot be sent (format, size) go
+ * out first, then the stream ends with that record's error.
+ */
+function groupedSend(context: HandlerContext, format: ContentFormat, grouping: Grouping): Send {
+  return async (call, batch, stop) => {
+    let waits = 0;
+    const { replies, measure, length } = measured(batch, format, context.maxMessageBytes);
+    const flush = async (from: number, to: number) => {
+      if (to <= from) return;
+      const { message, release } = grouping.encode(replies, from, to);
+      if (!call.write(message, release)) {
+        waits++;
+        await drained(call, stop);
+      }
+    };
+    let from = 0;
+    let bytes = 0;
+    for (let i = 0; i < length; i++) {
+      let size: number;
+      try {
+        size = measure(i);
+      } catch (err) {
+        await flush(from, i);
+        throw err;
+      }
+      const entry = grouping.entrySize(size);
+      if (i > from && (i - from >= grouping.maxRecords || bytes + entry > grouping.maxBytes)) {
+        await flush(from, i);
+        if (stop.aborted) return waits;
+        from = i;
+        bytes = 0;
+      }
+      bytes += entry;
+    }
+    await flush(from, length);
+    return waits;
+  };
+}
+
+type EncodableReplies = Pick<BlockReplies, 'encodeOne' | 'encodeBatch' | 'encodeMessages'>;
 
 /**
  * A batch's replies, measured one by one (measure(i) returns the size of
@@ -164,7 +179,7 @@ function measured(
   { records, replayThrough }: DeliveredBatch,
   format: ContentFormat,
   maxMessageBytes: number | undefined,
-): { replies: { encodeBatch(from: number, to: number, allocate: (size: number) => Buffer): Buffer }; measure: (i: number) => number; length: number } {
+): { replies: EncodableReplies; measure: (i: number) => number; length: number } {
   if (records instanceof RecordBlock && format !== 'event') {
     const replies = new BlockReplies(records, replayThrough);
     const measure = (i: number) => {
