@@ -30,3 +30,45 @@ export function drained(call: ServerWritableStream<unknown, unknown>, signal: Ab
     signal.addEventListener('abort', done, { once: true });
   });
 }
+
+/**
+ * Bytes written to a stream that grpc-js has not yet reported written (its
+ * write callbacks), for a bound in bytes where grpc-js bounds only the number
+ * of queued messages (16): a write of many per-record messages
+ * (receiveHandler) would otherwise let a stalled client hold 16 such writes.
+ */
+export class BytesInFlight {
+  private bytes = 0;
+  private waiter: (() => void) | undefined;
+
+  constructor(private readonly limit: number) {}
+
+  /** Counts a write of `size` bytes; the returned callback (for write()) uncounts it. */
+  add(size: number, then?: () => void): () => void {
+    this.bytes += size;
+    return () => {
+      this.bytes -= size;
+      then?.();
+      if (this.bytes <= this.limit) this.wake();
+    };
+  }
+
+  /** Resolves once the bytes in flight are back within the limit, or `signal` aborts. */
+  async within(signal: AbortSignal): Promise<boolean> {
+    if (this.bytes <= this.limit || signal.aborted) return false;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        signal.removeEventListener('abort', done);
+        this.waiter = undefined;
+        resolve();
+      };
+      this.waiter = done;
+      signal.addEventListener('abort', done, { once: true });
+    });
+    return true;
+  }
+
+  private wake(): void {
+    this.waiter?.();
+  }
+}

@@ -4,7 +4,7 @@ import type { DeliveredBatch } from '../../gateway/index.ts';
 import { batchEntrySize, BlockReplies, encodeSkippedBatchReply, encodeSkippedReply, MeasuredReplies } from '../encoding.ts';
 import { toContentFormat, toReceiveCommand, type ContentFormat } from '../mappers.ts';
 import type { ReceiveBatchRequest, ReceiveRequest } from '../messages.ts';
-import { drained } from '../stream-writer.ts';
+import { BytesInFlight, drained } from '../stream-writer.ts';
 import { framedMessagesInstalled, MESSAGE_PREFIX, replyPool } from '../framed-messages.ts';
 import { linkSignals } from '../../gateway/index.ts';
 import type { HandlerContext } from './context.ts';
@@ -50,12 +50,16 @@ function checkReplySize(record: StoredRecord, size: number, maxMessageBytes: num
 /** Writes one gateway batch to the stream; resolves with how many times it waited for 'drain'. */
 type Send = (call: ServerWritableStream<unknown, Buffer>, batch: DeliveredBatch, stop: AbortSignal) => Promise<number>;
 
-/** Bytes of per-record Receive messages handed to grpc-js in one write. */
-const RECEIVE_WRITE_BYTES = 64 * 1024;
+/**
+ * Bytes of per-record Receive messages handed to grpc-js in one write, and
+ * how many may wait unsent beyond one write: a stalled Receive holds at most
+ * twice this in grpc-js, besides the HTTP/2 window.
+ */
+const RECEIVE_WRITE_BYTES = 32 * 1024;
 
 /**
  * Receive: one message per record. The messages of a batch from the core go
- * to grpc-js back to back, up to 64 KiB per write (one HTTP/2 write for many
+ * to grpc-js back to back, up to 32 KiB per write (one HTTP/2 write for many
  * messages; the client still reads one message per record: the same bytes on
  * the wire). Where grpc-js's framing is not wrapped (src/grpc/framed-messages.ts),
  * each message is written on its own. Writes go on without an await while
@@ -69,6 +73,7 @@ export function receiveHandler(context: HandlerContext) {
     const format = toContentFormat(request.format, request.cloudeventsBinaryMode === true);
     const together = framedMessagesInstalled();
     const send = groupedSend(context, format, {
+      inFlightBytes: RECEIVE_WRITE_BYTES,
       maxRecords: together ? Infinity : 1,
       // grpc-js refuses a write past its max send message size, whatever it holds.
       maxBytes: Math.min(RECEIVE_WRITE_BYTES, context.maxMessageBytes ?? Infinity),
@@ -115,6 +120,8 @@ export function receiveBatchHandler(context: HandlerContext, limits: BatchLimits
 }
 
 interface Grouping {
+  /** Bytes written and not yet reported written that make the loop wait (beside grpc-js's own 16-message mark). */
+  inFlightBytes?: number;
   /** Records per write at most. */
   maxRecords: number;
   /** Bytes per write at most (a record larger on its own still goes, alone). */
@@ -135,12 +142,15 @@ function groupedSend(context: HandlerContext, format: ContentFormat, grouping: G
   return async (call, batch, stop) => {
     let waits = 0;
     const { replies, measure, length } = measured(batch, format, context.maxMessageBytes);
+    const inFlight = grouping.inFlightBytes === undefined ? undefined : (flights.get(call) ?? flights.set(call, new BytesInFlight(grouping.inFlightBytes)).get(call)!);
     const flush = async (from: number, to: number) => {
       if (to <= from) return;
       const { message, release } = grouping.encode(replies, from, to);
-      if (!call.write(message, release)) {
+      if (!call.write(message, inFlight === undefined ? release : inFlight.add(message.length, release))) {
         waits++;
         await drained(call, stop);
+      } else if (inFlight !== undefined && (await inFlight.within(stop))) {
+        waits++;
       }
     };
     let from = 0;
@@ -166,6 +176,9 @@ function groupedSend(context: HandlerContext, format: ContentFormat, grouping: G
     return waits;
   };
 }
+
+/** Each stream's bytes in flight (kept across its batches). */
+const flights = new WeakMap<object, BytesInFlight>();
 
 type EncodableReplies = Pick<BlockReplies, 'encodeOne' | 'encodeBatch' | 'encodeMessages'>;
 
