@@ -206,6 +206,26 @@ export function receiveReplySize(record: StoredRecord, format: ContentFormat, re
   return lenField(REPLY_RECORD, innerSize(asSent(record, format), format, replay));
 }
 
+/** A Record's timestamp field, and its replay flag when set (the fields every Record ends with, before headers). */
+function writeTimestampAndReplay(w: Writer, millis: number, replay: boolean): void {
+  const seconds = timestampSeconds(millis);
+  const nanos = timestampNanos(millis, seconds);
+  w.varint(RECORD_TIMESTAMP);
+  w.varint(timestampSize(seconds, nanos));
+  if (seconds !== 0) {
+    w.varint(TIMESTAMP_SECONDS);
+    w.varint64(varint64(seconds));
+  }
+  if (nanos !== 0) {
+    w.varint(TIMESTAMP_NANOS);
+    w.varint(nanos);
+  }
+  if (replay) {
+    w.varint(RECORD_REPLAY);
+    w.varint(1);
+  }
+}
+
 function writeReply(w: Writer, record: StoredRecord, format: ContentFormat, replay: boolean, inner: number): void {
   w.varint(format !== 'event' ? REPLY_RECORD : REPLY_EVENT_RECORD);
   w.varint(inner);
@@ -223,23 +243,7 @@ function writeReply(w: Writer, record: StoredRecord, format: ContentFormat, repl
     w.varint(eventSize(event));
     writeEvent(w, event);
   }
-  const millis = record.timestamp.getTime();
-  const seconds = timestampSeconds(millis);
-  const nanos = timestampNanos(millis, seconds);
-  w.varint(RECORD_TIMESTAMP);
-  w.varint(timestampSize(seconds, nanos));
-  if (seconds !== 0) {
-    w.varint(TIMESTAMP_SECONDS);
-    w.varint64(varint64(seconds));
-  }
-  if (nanos !== 0) {
-    w.varint(TIMESTAMP_NANOS);
-    w.varint(nanos);
-  }
-  if (replay) {
-    w.varint(RECORD_REPLAY);
-    w.varint(1);
-  }
+  writeTimestampAndReplay(w, record.timestamp.getTime(), replay);
   if (format !== 'event') {
     for (const [name, value] of record.headers) {
       const nameBytes = strLen(name);
@@ -506,23 +510,7 @@ function writeBlockReply(w: Writer, bytes: Uint8Array, c: Float64Array, at: numb
     w.varint(valueLength);
     copyInto(w, bytes, c[at + RecordColumn.VALUE_START]!, valueLength);
   }
-  const millis = c[at + RecordColumn.TIMESTAMP]!;
-  const seconds = timestampSeconds(millis);
-  const nanos = timestampNanos(millis, seconds);
-  w.varint(RECORD_TIMESTAMP);
-  w.varint(timestampSize(seconds, nanos));
-  if (seconds !== 0) {
-    w.varint(TIMESTAMP_SECONDS);
-    w.varint64(varint64(seconds));
-  }
-  if (nanos !== 0) {
-    w.varint(TIMESTAMP_NANOS);
-    w.varint(nanos);
-  }
-  if (offset <= replayThrough) {
-    w.varint(RECORD_REPLAY);
-    w.varint(1);
-  }
+  writeTimestampAndReplay(w, c[at + RecordColumn.TIMESTAMP]!, offset <= replayThrough);
 }
 
 /**
