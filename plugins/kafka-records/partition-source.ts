@@ -1,4 +1,4 @@
-import { RecordBlock, type PartitionSource, type RecordRun, type StoredRecord } from '../../src/contracts/index.ts';
+import { RecordBlock, runRecords, type PartitionSource, type RecordRun, type StoredRecord } from '../../src/contracts/index.ts';
 import { fromKafkaMessage, fromUnmappableMessage, recordSize, Slab } from './cloudevents.ts';
 import type { FetchedBatch, FetchedMessage } from './driver.ts';
 import { blockOf, type FetchedColumns } from './record-columns.ts';
@@ -320,7 +320,7 @@ export class KafkaPartitionSource implements PartitionSource {
     this.runs = [];
     if (runs.length === 1 && Array.isArray(runs[0]!.records)) return runs[0]!.records;
     const records: StoredRecord[] = [];
-    for (const run of runs) for (const record of run.records instanceof RecordBlock ? run.records.toRecords() : run.records) records.push(record);
+    for (const run of runs) for (const record of runRecords(run.records)) records.push(record);
     return records;
   }
 

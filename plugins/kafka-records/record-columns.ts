@@ -53,11 +53,16 @@ function int64(buf: Buffer, at: number, allowNegative: boolean): number {
   return value;
 }
 
-/** A cursor over one record's bytes. */
-class Cursor {
-  pos = 0;
-  end = 0;
-  constructor(readonly buf: Buffer) {}
+/**
+ * A cursor over record bytes that reads Kafka's zigzag varints: shared by
+ * this indexer and the kafkajs driver's record decoder (record-batches.ts).
+ */
+export class ZigzagCursor {
+  constructor(
+    readonly buf: Buffer,
+    public pos = 0,
+    public end = 0,
+  ) {}
 
   varint(): number {
     const buf = this.buf;
@@ -73,7 +78,10 @@ class Cursor {
     if (byte >= 0x80) throw new RangeError('record batch: varint longer than 5 bytes');
     return (result >>> 1) ^ -(result & 1);
   }
+}
 
+/** The indexer's cursor: varlongs only as numbers, fields skipped rather than read. */
+class Cursor extends ZigzagCursor {
   /** A zigzag varlong of at most 7 bytes (a timestamp delta of up to 2^48 ms); longer is Unsupported. */
   varlong(): number {
     const buf = this.buf;

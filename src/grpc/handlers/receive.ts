@@ -73,7 +73,7 @@ export function receiveHandler(context: HandlerContext) {
     const format = toContentFormat(request.format, request.cloudeventsBinaryMode === true);
     const together = framedMessagesInstalled();
     const send = groupedSend(context, format, {
-      inFlightBytes: RECEIVE_WRITE_BYTES,
+      inFlight: new BytesInFlight(RECEIVE_WRITE_BYTES),
       maxRecords: together ? Infinity : 1,
       // grpc-js refuses a write past its max send message size, whatever it holds.
       maxBytes: Math.min(RECEIVE_WRITE_BYTES, context.maxMessageBytes ?? Infinity),
@@ -120,8 +120,8 @@ export function receiveBatchHandler(context: HandlerContext, limits: BatchLimits
 }
 
 interface Grouping {
-  /** Bytes written and not yet reported written that make the loop wait (beside grpc-js's own 16-message mark). */
-  inFlightBytes?: number;
+  /** The stream's bytes written and not yet reported written, which make the loop wait past their limit (beside grpc-js's own 16-message mark). */
+  inFlight?: BytesInFlight;
   /** Records per write at most. */
   maxRecords: number;
   /** Bytes per write at most (a record larger on its own still goes, alone). */
@@ -142,7 +142,7 @@ function groupedSend(context: HandlerContext, format: ContentFormat, grouping: G
   return async (call, batch, stop) => {
     let waits = 0;
     const { replies, measure, length } = measured(batch, format, context.maxMessageBytes);
-    const inFlight = grouping.inFlightBytes === undefined ? undefined : (flights.get(call) ?? flights.set(call, new BytesInFlight(grouping.inFlightBytes)).get(call)!);
+    const { inFlight } = grouping;
     const flush = async (from: number, to: number) => {
       if (to <= from) return;
       const { message, release } = grouping.encode(replies, from, to);
@@ -176,9 +176,6 @@ function groupedSend(context: HandlerContext, format: ContentFormat, grouping: G
     return waits;
   };
 }
-
-/** Each stream's bytes in flight (kept across its batches). */
-const flights = new WeakMap<object, BytesInFlight>();
 
 type EncodableReplies = Pick<BlockReplies, 'encodeOne' | 'encodeBatch' | 'encodeMessages'>;
 

@@ -74,8 +74,9 @@ export class RawBatch {
     while (within < rows && offsetOf(fetched, within) < Number(fetchedOffset)) within++;
     this.within = within;
     this.columns = { ...fetched, firstRow: within };
-    let length = 0;
-    for (let row = within; row < rows; row++) if (control === undefined || control[row] !== 1) length++;
+    // Rows past the fetched offset, control records left out (most fetches have none: no scan then).
+    let length = rows - within;
+    if (control !== undefined) for (let row = within; row < rows; row++) length -= control[row]!;
     this.messages = Object.freeze({ length });
   }
 

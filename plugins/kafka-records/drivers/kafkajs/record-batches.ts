@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { indexRecordBatches } from '../../record-columns.ts';
+import { indexRecordBatches, ZigzagCursor } from '../../record-columns.ts';
 import { kafkajsVersionMismatch, type Installation } from './kafkajs-version.ts';
 import { inRawFetch, RawMessages } from './raw-messages.ts';
 
@@ -69,28 +69,8 @@ export interface KafkajsMessage {
 
 class PartialBatch extends Error {}
 
-/** A cursor over one buffer; Kafka's zigzag varints, kafkajs's semantics for nulls. */
-class Reader {
-  constructor(
-    readonly buf: Buffer,
-    public pos: number,
-    public end: number,
-  ) {}
-
-  varint(): number {
-    let result = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      if (this.pos >= this.end) throw new RangeError('record batch: varint past the end of its record');
-      byte = this.buf[this.pos++]!;
-      result |= (byte & 0x7f) << shift;
-      shift += 7;
-    } while (byte >= 0x80 && shift < 35);
-    if (byte >= 0x80) throw new RangeError('record batch: varint longer than 5 bytes');
-    return (result >>> 1) ^ -(result & 1);
-  }
-
+/** A cursor over one buffer: Kafka's zigzag varints, kafkajs's semantics for nulls. */
+class Reader extends ZigzagCursor {
   /** A zigzag varlong as a bigint when it does not fit a double exactly, else as a number. */
   varlong(): number | bigint {
     let result = 0;
