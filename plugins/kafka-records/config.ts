@@ -14,6 +14,11 @@ export interface KafkaRecordsConfig {
    * object of every record, or kafkajs's own.
    */
   kafkajsRecordDecoder: 'blocks' | 'sluice' | 'kafkajs';
+  /**
+   * Who reads broker responses off the socket under kafkajs (KAFKA_KAFKAJS_RESPONSE_READER): the gateway's reader,
+   * which reads a large response into one buffer of its size (plaintext without SASL only), or kafkajs's own.
+   */
+  kafkajsResponseReader: 'sluice' | 'kafkajs';
   /** Who encodes produce requests under KAFKA_PRODUCER_DRIVER=kafkajs (KAFKA_KAFKAJS_PRODUCE_ENCODER): the gateway's faster encoder, or kafkajs's own. */
   kafkajsProduceEncoder: 'sluice' | 'kafkajs';
   /** Consumer group protocol: classic, or KIP-848 `consumer` (Kafka 4.x brokers; platformatic driver only). */
@@ -118,6 +123,7 @@ const KEYS = {
   KAFKA_PRODUCER_DRIVER: [oneOf('kafkajs', 'platformatic').optional(), undefined],
   KAFKA_KAFKAJS_RECORD_DECODER: [oneOf('blocks', 'sluice', 'kafkajs'), 'blocks'],
   KAFKA_KAFKAJS_PRODUCE_ENCODER: [oneOf('sluice', 'kafkajs'), 'sluice'],
+  KAFKA_KAFKAJS_RESPONSE_READER: [oneOf('sluice', 'kafkajs'), 'sluice'],
   KAFKA_GROUP_PROTOCOL: [oneOf('classic', 'consumer'), 'classic'],
   KAFKA_CLIENT_ID: [z.string().trim().min(1, 'must not be empty').max(255), 'sluice'],
   KAFKA_TOPIC_PARTITIONS: [int(1, 100_000), '8'],
@@ -192,6 +198,7 @@ export function parseKafkaConfig(config: Readonly<Record<string, string | undefi
     producerDriver: (v.KAFKA_PRODUCER_DRIVER ?? v.KAFKA_DRIVER) as KafkaDriverName,
     kafkajsRecordDecoder: v.KAFKA_KAFKAJS_RECORD_DECODER as 'blocks' | 'sluice' | 'kafkajs',
     kafkajsProduceEncoder: v.KAFKA_KAFKAJS_PRODUCE_ENCODER as 'sluice' | 'kafkajs',
+    kafkajsResponseReader: v.KAFKA_KAFKAJS_RESPONSE_READER as 'sluice' | 'kafkajs',
     groupProtocol: v.KAFKA_GROUP_PROTOCOL as 'classic' | 'consumer',
     sasl: saslConfig(v),
     ssl: sslConfig(v),

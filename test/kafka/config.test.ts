@@ -27,6 +27,7 @@ describe('Kafka records store config', () => {
       fetchMaxWaitMs: 100,
       kafkajsRecordDecoder: 'blocks',
       kafkajsProduceEncoder: 'sluice',
+      kafkajsResponseReader: 'sluice',
       partitionBufferMaxBytes: 16 * 1024 * 1024,
       partitionBufferRecords: 1000,
       partitionBufferBytes: 512 * 1024,
@@ -45,6 +46,8 @@ describe('Kafka records store config', () => {
     expect(failure({ ...base, KAFKA_KAFKAJS_RECORD_DECODER: 'fast' })).toMatchObject({ field: 'KAFKA_KAFKAJS_RECORD_DECODER' });
     expect(parseKafkaConfig({ ...base, KAFKA_KAFKAJS_PRODUCE_ENCODER: 'kafkajs' })).toMatchObject({ kafkajsProduceEncoder: 'kafkajs' });
     expect(failure({ ...base, KAFKA_KAFKAJS_PRODUCE_ENCODER: 'fast' })).toMatchObject({ field: 'KAFKA_KAFKAJS_PRODUCE_ENCODER' });
+    expect(parseKafkaConfig({ ...base, KAFKA_KAFKAJS_RESPONSE_READER: 'kafkajs' })).toMatchObject({ kafkajsResponseReader: 'kafkajs' });
+    expect(failure({ ...base, KAFKA_KAFKAJS_RESPONSE_READER: 'whole' })).toMatchObject({ field: 'KAFKA_KAFKAJS_RESPONSE_READER' });
     expect(failure({ ...base, KAFKA_GROUP_PROTOCOL: 'consumer' }).message).toMatch(/KAFKA_DRIVER=platformatic/);
     // Publishing through the other library: by default the same as KAFKA_DRIVER.
     expect(parseKafkaConfig(base)).toMatchObject({ driver: 'kafkajs', producerDriver: 'kafkajs' });

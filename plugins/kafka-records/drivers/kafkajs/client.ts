@@ -1,6 +1,7 @@
 import kafkajs, { type Kafka as KafkaClient, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
 import type { KafkaRecordsConfig } from '../../config.ts';
+import { responseSocketFactory } from './response-socket.ts';
 
 const { Kafka, logLevel } = kafkajs;
 
@@ -32,6 +33,7 @@ export function createKafkaClient(config: KafkaRecordsConfig, logger: Logger, ro
     logCreator: logCreator(logger),
     retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
     ...securityOptions(config),
+    ...(config.kafkajsResponseReader === 'sluice' && !config.sasl && !config.ssl && { socketFactory: responseSocketFactory() }),
   });
 }
 
