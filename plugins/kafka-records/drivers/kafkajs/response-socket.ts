@@ -99,9 +99,9 @@ export class ResponseFramer {
 export function responseSocketFactory(): ISocketFactory {
   return ({ host, port, ssl, onConnect }) => {
     if (ssl) throw new Error('responseSocketFactory is for plaintext connections');
-    let socket: net.Socket | undefined;
-    const framer = new ResponseFramer((chunk) => socket!.emit('data', chunk));
-    socket = net.connect({ host, port, onread: { buffer: () => framer.nextBuffer(), callback: (bytes) => (framer.onRead(bytes), true) } }, onConnect);
+    // Data arrives after connect() returns, so `socket` is set by then.
+    const framer = new ResponseFramer((chunk) => socket.emit('data', chunk));
+    const socket = net.connect({ host, port, onread: { buffer: () => framer.nextBuffer(), callback: (bytes) => (framer.onRead(bytes), true) } }, onConnect);
     socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
     return socket;
   };
