@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { KafkaRecordsStore } from '../../plugins/kafka-records/index.ts';
 import { RecordBlock, type RecordRun, type StoredRecord } from '../../src/contracts/index.ts';
 import { assignmentWhere, uniqueName } from '../support/records.ts';
@@ -10,6 +10,8 @@ import { kafkaSource, makeStore, plainKafka, readPlain } from './helpers.ts';
  * RecordBlocks, and kafkajs's rules still hold on a real broker: control
  * records and aborted transactions are never delivered, records with headers
  * come as objects, and another kafkajs consumer in the process is untouched.
+ * A fetch response is read into one buffer (drivers/kafkajs/response-socket.ts)
+ * and never copied whole.
  */
 describe('Kafka records store (kafkajs): records as blocks', () => {
   let store: KafkaRecordsStore;
@@ -141,5 +143,24 @@ describe('Kafka records store (kafkajs): records as blocks', () => {
     expect(runs[0]).toBeInstanceOf(RecordBlock);
     expect(plain.map((m) => m.value!.toString())).toEqual(values(runs));
     expect(plain.map((m) => m.offset)).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+  });
+
+  it('large fetch responses reach the decoder without being copied into one buffer', async () => {
+    const topic = uniqueName('raw-whole');
+    const value = 'x'.repeat(1024);
+    // 1.5 MiB: two fetches or more at 1 MiB per partition, each more than one 64 KiB socket read,
+    // which kafkajs would concatenate (the first response on a connection escapes that by luck).
+    await produce(topic, async (kafka) => {
+      for (let i = 0; i < 3; i++) await send(kafka, topic, Array.from({ length: 500 }, () => ({ value })));
+    });
+    const concat = vi.spyOn(Buffer, 'concat');
+    try {
+      const runs = await readRuns(topic, 1500);
+      expect(records(runs)).toHaveLength(1500);
+      const large = concat.mock.calls.filter(([list]) => list.reduce((sum, b) => sum + b.length, 0) >= 64 * 1024);
+      expect(large).toEqual([]);
+    } finally {
+      concat.mockRestore();
+    }
   });
 });

@@ -22,8 +22,10 @@ function logCreator(logger: Logger) {
 /**
  * A kafkajs client for the configured cluster. Each consumer gets its own:
  * kafkajs shares committed-offset state between the consumers of one client.
+ * With `readWholeResponses`, a plaintext connection without SASL reads each
+ * response into one buffer (response-socket.ts).
  */
-export function createKafkaClient(config: KafkaRecordsConfig, logger: Logger, role: string): KafkaClient {
+export function createKafkaClient(config: KafkaRecordsConfig, logger: Logger, role: string, readWholeResponses = false): KafkaClient {
   return new Kafka({
     clientId: `${config.clientId}-${role}`,
     brokers: config.brokers,
@@ -33,7 +35,7 @@ export function createKafkaClient(config: KafkaRecordsConfig, logger: Logger, ro
     logCreator: logCreator(logger),
     retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 5 },
     ...securityOptions(config),
-    ...(config.kafkajsResponseReader === 'sluice' && !config.sasl && !config.ssl && { socketFactory: responseSocketFactory() }),
+    ...(readWholeResponses && !config.sasl && !config.ssl && { socketFactory: responseSocketFactory() }),
   });
 }
 

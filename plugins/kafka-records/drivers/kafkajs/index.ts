@@ -9,6 +9,7 @@ import { installKafkajsProduceRequest } from './produce-request.ts';
 import { KafkajsProducer } from './producer.ts';
 import { installKafkajsRawFetch } from './raw-messages.ts';
 import { installKafkajsRecordBatches } from './record-batches.ts';
+import { installKafkajsWholeResponses } from './response-socket.ts';
 
 /** KAFKA_DRIVER=kafkajs: kafkajs 2.2.4. */
 export function kafkajsDriver(config: KafkaRecordsConfig, logger: Logger): KafkaDriver {
@@ -28,13 +29,19 @@ export function kafkajsDriver(config: KafkaRecordsConfig, logger: Logger): Kafka
   }
   const wake = installKafkajsFetchWake();
   if (!wake.installed) logger.warn(`a partition resumed while all of a member's partitions were paused waits out kafkajs's fetch max wait: ${wake.reason}`);
-  const admin = createKafkaClient(config, logger, 'admin');
-  const producer = createKafkaClient(config, logger, 'producer');
+  let wholeResponses = false;
+  if (config.kafkajsResponseReader === 'sluice') {
+    const reader = installKafkajsWholeResponses();
+    if (!reader.installed) logger.warn(`kafkajs reads broker responses itself (a copy of every fetch response): ${reader.reason}`);
+    wholeResponses = reader.installed;
+  }
+  const admin = createKafkaClient(config, logger, 'admin', wholeResponses);
+  const producer = createKafkaClient(config, logger, 'producer', wholeResponses);
   return {
     name: 'kafkajs',
     connectAdmin: () => KafkajsAdmin.connect(admin),
     connectProducer: () => KafkajsProducer.connect(producer),
     // One client per member: kafkajs shares committed-offset state among a client's consumers.
-    createMember: (options) => new KafkajsMember(createKafkaClient(config, logger, 'consumer'), options, config, logger.child({ topic: options.topic, group: options.group }), blocks),
+    createMember: (options) => new KafkajsMember(createKafkaClient(config, logger, 'consumer', wholeResponses), options, config, logger.child({ topic: options.topic, group: options.group }), blocks),
   };
 }

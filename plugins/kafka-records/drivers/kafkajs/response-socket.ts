@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import type { ISocketFactory } from 'kafkajs';
+import { kafkajsVersionMismatch, type Installation } from './kafkajs-version.ts';
+
+const require = createRequire(import.meta.url);
 
 /** kafkajs's own keep-alive delay (src/network/socketFactory.js). */
 const KEEP_ALIVE_DELAY_MS = 60_000;
@@ -91,9 +95,44 @@ export class ResponseFramer {
   }
 }
 
+/** Sockets that hand kafkajs whole responses. */
+const framedSockets = new WeakSet<net.Socket>();
+
+interface KafkajsConnection {
+  socket: net.Socket | undefined;
+  chunks: Buffer[];
+  bytesBuffered: number;
+  processData(data: Buffer): void;
+}
+
+let installed = false;
+
+/**
+ * Lets a whole response through kafkajs's Connection.processData without a
+ * copy. After each response kafkajs keeps the bytes after it as the first
+ * chunk of the next, an empty buffer when there are none, so the next
+ * response, arriving whole, would still be concatenated with it: on our
+ * sockets an empty leftover is dropped first. Other connections are
+ * untouched.
+ */
+export function installKafkajsWholeResponses(): Installation {
+  if (installed) return { installed };
+  const mismatch = kafkajsVersionMismatch('test/kafka/raw-fetch.test.ts');
+  if (mismatch !== undefined) return { installed, reason: mismatch };
+  const Connection = require('kafkajs/src/network/connection.js') as { prototype: KafkajsConnection };
+  const processData = Connection.prototype.processData;
+  Connection.prototype.processData = function (this: KafkajsConnection, data: Buffer) {
+    if (this.bytesBuffered === 0 && this.socket !== undefined && framedSockets.has(this.socket)) this.chunks = [];
+    processData.call(this, data);
+  };
+  installed = true;
+  return { installed };
+}
+
 /**
  * kafkajs's socket factory for plaintext connections, reading whole
- * responses (ResponseFramer). Only without SASL: kafkajs's legacy SASL
+ * responses (ResponseFramer; with installKafkajsWholeResponses, kafkajs
+ * then reads them in place). Only without SASL: kafkajs's legacy SASL
  * handshake hands raw, unframed bytes to its authenticator.
  */
 export function responseSocketFactory(): ISocketFactory {
@@ -103,6 +142,7 @@ export function responseSocketFactory(): ISocketFactory {
     const framer = new ResponseFramer((chunk) => socket.emit('data', chunk));
     const socket = net.connect({ host, port, onread: { buffer: () => framer.nextBuffer(), callback: (bytes) => (framer.onRead(bytes), true) } }, onConnect);
     socket.setKeepAlive(true, KEEP_ALIVE_DELAY_MS);
+    framedSockets.add(socket);
     return socket;
   };
 }
