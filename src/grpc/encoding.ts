@@ -89,11 +89,21 @@ class Writer {
 
   varint(n: number): void {
     const buf = this.buf;
-    while (n >= 0x80) {
-      buf[this.pos++] = (n % 0x80) | 0x80;
-      n = Math.floor(n / 0x80);
+    let pos = this.pos;
+    if (n <= 0x7fffffff) {
+      // Int32 arithmetic for the common case; the division below for numbers up to 2^53.
+      while (n > 0x7f) {
+        buf[pos++] = (n & 0x7f) | 0x80;
+        n >>>= 7;
+      }
+    } else {
+      while (n >= 0x80) {
+        buf[pos++] = (n % 0x80) | 0x80;
+        n = Math.floor(n / 0x80);
+      }
     }
-    buf[this.pos++] = n;
+    buf[pos++] = n;
+    this.pos = pos;
   }
 
   varint64(value: number | bigint): void {
@@ -206,8 +216,8 @@ export function receiveReplySize(record: StoredRecord, format: ContentFormat, re
   return lenField(REPLY_RECORD, innerSize(asSent(record, format), format, replay));
 }
 
-/** A Record's timestamp field, and its replay flag when set (the fields every Record ends with, before headers). */
-function writeTimestampAndReplay(w: Writer, millis: number, replay: boolean): void {
+/** The Timestamp field of `millis` (tag, length, seconds, nanos). */
+function writeTimestampField(w: Writer, millis: number): void {
   const seconds = timestampSeconds(millis);
   const nanos = timestampNanos(millis, seconds);
   w.varint(RECORD_TIMESTAMP);
@@ -220,9 +230,46 @@ function writeTimestampAndReplay(w: Writer, millis: number, replay: boolean): vo
     w.varint(TIMESTAMP_NANOS);
     w.varint(nanos);
   }
+}
+
+/**
+ * The last Timestamp field written, and its size: the records of a batch
+ * often share their millisecond (a producer stamps a whole send, or many
+ * records per millisecond), and then the field is copied instead of computed.
+ */
+const lastTimestamp = { millis: NaN, field: Buffer.alloc(32), length: 0, sizeMillis: NaN, size: 0 };
+
+/** Bytes of the Timestamp field of `millis` (tag and length included). */
+function timestampFieldSize(millis: number): number {
+  const last = lastTimestamp;
+  if (millis !== last.sizeMillis) {
+    const seconds = timestampSeconds(millis);
+    last.size = lenField(RECORD_TIMESTAMP, timestampSize(seconds, timestampNanos(millis, seconds)));
+    last.sizeMillis = millis;
+  }
+  return last.size;
+}
+
+/** A Record's timestamp field, and its replay flag when set (the fields every Record ends with, before headers). */
+function writeTimestampAndReplay(w: Writer, millis: number, replay: boolean): void {
+  const last = lastTimestamp;
+  const buf = w.buf;
+  if (millis === last.millis) {
+    const field = last.field;
+    let pos = w.pos;
+    for (let i = 0; i < last.length; i++) buf[pos++] = field[i]!;
+    w.pos = pos;
+  } else {
+    const start = w.pos;
+    writeTimestampField(w, millis);
+    const field = last.field;
+    last.length = w.pos - start;
+    for (let i = 0; i < last.length; i++) field[i] = buf[start + i]!;
+    last.millis = millis;
+  }
   if (replay) {
-    w.varint(RECORD_REPLAY);
-    w.varint(1);
+    buf[w.pos++] = RECORD_REPLAY;
+    buf[w.pos++] = 1;
   }
 }
 
@@ -467,9 +514,7 @@ function blockInnerSize(c: Float64Array, at: number, replayThrough: number): num
   const offset = c[at + RecordColumn.OFFSET]!;
   const keyLength = c[at + RecordColumn.KEY_LENGTH]!;
   const valueLength = c[at + RecordColumn.VALUE_LENGTH]!;
-  const millis = c[at + RecordColumn.TIMESTAMP]!;
-  const seconds = timestampSeconds(millis);
-  let size = lenField(RECORD_TIMESTAMP, timestampSize(seconds, timestampNanos(millis, seconds)));
+  let size = timestampFieldSize(c[at + RecordColumn.TIMESTAMP]!);
   if (offset !== 0) size += 1 + varintSize(offset);
   if (keyLength > 0) size += 1 + varintSize(keyLength) + keyLength;
   if (valueLength > 0) size += 1 + varintSize(valueLength) + valueLength;

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import type { StoredRecord } from '../../src/contracts/index.ts';
+import { RecordBlock, type StoredRecord } from '../../src/contracts/index.ts';
 import {
+  BlockReplies,
   encodePublishBatchReply,
   encodePublishReply,
   MeasuredReplies,
@@ -91,6 +92,50 @@ describe('hand-written reply encoding', () => {
       ['1', true, 'v1'],
       ['2', false, 'v2'],
     ]);
+  });
+
+  it('records in a row keep their own timestamps, equal or a millisecond or a second apart, in any order (property)', () => {
+    // The encoder keeps the last timestamp field it wrote; consecutive records must not borrow a neighbour's.
+    const base = Date.parse('2026-11-23T21:00:00.998Z');
+    const millis = fc.array(fc.constantFrom(0, 1, 2, 999, 1000, 1001, -1, -base), { minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(millis, fc.boolean(), (deltas, interleave) => {
+        const records = deltas.map((delta, i) => record({ offset: BigInt(i), timestamp: new Date(base + delta) }));
+        const replies = new MeasuredReplies('binary');
+        for (const r of records) replies.add(r, false);
+        // Measured and written in a different order than each other when interleaved.
+        const encoded = interleave ? records.map((r) => encodeReceiveReply(r, 'binary', false)) : [replies.encodeBatch(0, records.length)];
+        const got = interleave
+          ? encoded.map((b) => decode('ReceiveReply', b).record.timestamp)
+          : decode('ReceiveBatchReply', encoded[0]!).replies.map((r: { record: { timestamp: unknown } }) => r.record.timestamp);
+        expect(got).toEqual(
+          records.map((r) => {
+            const ms = r.timestamp.getTime();
+            const seconds = Math.floor(ms / 1000);
+            return { seconds: String(seconds), nanos: (ms - seconds * 1000) * 1_000_000 };
+          }),
+        );
+      }),
+    );
+  });
+
+  it('the replies of a block keep each record timestamp, sizes included, when neighbours are a millisecond apart (property)', () => {
+    // .998, .999, .000: the last one has no nanos field, so its size differs from its neighbour's.
+    const base = Date.parse('2026-11-23T21:00:00.998Z');
+    const deltas = fc.array(fc.constantFrom(0, 1, 2, 3, 1000, 1002), { minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(deltas, (list) => {
+        const value = Buffer.from('v');
+        const columns = new Float64Array(list.length * RecordBlock.STRIDE);
+        list.forEach((delta, i) => columns.set([i, base + delta, 0, -1, 0, 1], i * RecordBlock.STRIDE));
+        const block = new RecordBlock('t', 0, value, columns, 0, list.length);
+        const replies = new BlockReplies(block, -1n);
+        for (let i = 0; i < list.length; i++) replies.size(i);
+        const objects = new MeasuredReplies('binary');
+        for (const r of block.toRecords()) objects.add(r, false);
+        expect(replies.encodeBatch(0, list.length)).toEqual(objects.encodeBatch(0, list.length));
+      }),
+    );
   });
 
   it('PublishReply and PublishBatchReply', () => {
