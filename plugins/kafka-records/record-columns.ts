@@ -9,7 +9,8 @@ import { RecordBlock } from '../../src/contracts/index.ts';
  * replies.
  *
  * Only what a block can carry is indexed: uncompressed record batches (magic
- * 2) whose records have no headers, with offsets and timestamps below 2^53.
+ * 2) whose records have no headers, with offsets and timestamps below 2^53
+ * (compressed batches are first inflated: inflateRecordBatches()).
  * For anything else indexRecordBatches() returns undefined and the driver
  * decodes the records as objects, as before (record-batches.ts).
  */
@@ -127,6 +128,41 @@ function countRows(buf: Buffer): number {
     at = end;
   }
   return rows;
+}
+
+/**
+ * The record batches of `buf` with every compressed batch decompressed in
+ * place of its records (its header kept, with its length and compression
+ * bits rewritten): bytes indexRecordBatches() can index, so compressed
+ * records go on as blocks too. Undefined when no batch is compressed (there
+ * is nothing to gain). A batch cut off by the fetch's size limit is left
+ * out, as the indexer leaves it. The CRC is not rewritten: nothing reads it
+ * after this.
+ */
+export async function inflateRecordBatches(buf: Buffer, decompress: (attributes: number, records: Buffer) => Promise<Buffer>): Promise<Buffer | undefined> {
+  const parts: Buffer[] = [];
+  let compressed = false;
+  for (let at = 0; buf.length - at >= LOG_OVERHEAD + BATCH_HEADER; ) {
+    const length = buf.readInt32BE(at + 8);
+    const end = at + LOG_OVERHEAD + length;
+    if (end > buf.length) break;
+    if (length < BATCH_HEADER) throw new RangeError(`record batch: length ${length} is shorter than a batch header`);
+    const header = at + LOG_OVERHEAD;
+    const attributes = buf.readInt16BE(header + 9);
+    const count = buf.readInt32BE(header + 45);
+    if (buf.readInt8(at + MAGIC_AT) !== 2 || count <= 0 || (attributes & COMPRESSION_MASK) === 0) {
+      parts.push(buf.subarray(at, end));
+    } else {
+      compressed = true;
+      const records = await decompress(attributes, buf.subarray(header + BATCH_HEADER, end));
+      const head = Buffer.from(buf.subarray(at, header + BATCH_HEADER));
+      head.writeInt32BE(BATCH_HEADER + records.length, 8);
+      head.writeInt16BE(attributes & ~COMPRESSION_MASK, LOG_OVERHEAD + 9);
+      parts.push(head, records);
+    }
+    at = end;
+  }
+  return compressed ? Buffer.concat(parts) : undefined;
 }
 
 /**

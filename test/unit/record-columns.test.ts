@@ -4,7 +4,8 @@ import { fromKafkaMessage } from '../../plugins/kafka-records/cloudevents.ts';
 import type { FetchedMessage } from '../../plugins/kafka-records/driver.ts';
 import type { KafkajsMessage } from '../../plugins/kafka-records/drivers/kafkajs/record-batches.ts';
 import { decodeRecordBatches } from '../../plugins/kafka-records/drivers/kafkajs/record-batches.ts';
-import { blockOf, indexRecordBatches } from '../../plugins/kafka-records/record-columns.ts';
+import { blockOf, indexRecordBatches, inflateRecordBatches } from '../../plugins/kafka-records/record-columns.ts';
+import { gunzipSync } from 'node:zlib';
 import { RecordBlock } from '../../src/contracts/index.ts';
 import { BlockReplies, encodeReceiveReply, MeasuredReplies } from '../../src/grpc/encoding.ts';
 import { batch, encode, messages, type Batch } from '../support/record-batches.ts';
@@ -66,6 +67,38 @@ describe('record columns: the receive path without an object per record', () => 
         }
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('compressed batches, inflated, read as the object decoder reads the originals; without one, nothing to inflate (property)', async () => {
+    const gunzip = async (attributes: number, records: Buffer) => {
+      expect(attributes & 0x7).toBe(1);
+      return gunzipSync(records);
+    };
+    const fields = (list: KafkajsMessage[]) => list.map((m) => [m.offset, m.timestamp, m.key, m.value, m.headers, m.isControlRecord, m.attributes]);
+    await fc.assert(
+      fc.asyncProperty(batches, fc.nat({ max: 300 }), async (list, cut) => {
+        const buf = await body(list, cut);
+        const decoded = await decodeRecordBatches(buf).catch(() => undefined);
+        if (decoded === undefined) return;
+        const inflated = await inflateRecordBatches(buf, gunzip);
+        const contexts = new Set(decoded.map((m) => m.batchContext));
+        const compressedReached = list.slice(0, contexts.size).some((b) => b.gzip && b.records.length > 0);
+        // Inflated exactly when a compressed batch came whole (there is nothing to gain otherwise).
+        expect(inflated !== undefined).toBe(compressedReached);
+        if (inflated === undefined) return;
+        const again = await decodeRecordBatches(inflated);
+        expect(fields(again)).toEqual(fields(decoded));
+        const fetched = indexRecordBatches(inflated);
+        if (fetched === undefined) return;
+        expect(fetched.rows).toBe(decoded.length);
+        for (let row = 0; row < fetched.rows; row++) {
+          const c = row * RecordBlock.STRIDE;
+          expect(fetched.columns[c]).toBe(Number(decoded[row]!.offset));
+          expect(Buffer.from(fetched.bytes.subarray(fetched.columns[c + 4]!, fetched.columns[c + 4]! + Math.max(fetched.columns[c + 5]!, 0)))).toEqual(decoded[row]!.value ?? Buffer.alloc(0));
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 

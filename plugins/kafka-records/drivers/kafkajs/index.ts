@@ -3,6 +3,7 @@ import type { KafkaRecordsConfig } from '../../config.ts';
 import type { KafkaDriver } from '../../driver.ts';
 import { KafkajsAdmin } from './admin.ts';
 import { createKafkaClient } from './client.ts';
+import { installKafkajsCodecs } from './codecs.ts';
 import { KafkajsMember } from './member.ts';
 import { installKafkajsFetchWake } from './fetch-wake.ts';
 import { installKafkajsProduceRequest } from './produce-request.ts';
@@ -13,6 +14,7 @@ import { installKafkajsWholeResponses } from './response-socket.ts';
 
 /** KAFKA_DRIVER=kafkajs: kafkajs 2.2.4. */
 export function kafkajsDriver(config: KafkaRecordsConfig, logger: Logger): KafkaDriver {
+  installKafkajsCodecs();
   let blocks = false;
   if (config.kafkajsRecordDecoder !== 'kafkajs') {
     const decoder = installKafkajsRecordBatches();

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { indexRecordBatches, ZigzagCursor } from '../../record-columns.ts';
+import { indexRecordBatches, inflateRecordBatches, ZigzagCursor } from '../../record-columns.ts';
 import { kafkajsVersionMismatch, type Installation } from './kafkajs-version.ts';
 import { inRawFetch, RawMessages } from './raw-messages.ts';
 
@@ -214,10 +214,27 @@ async function decodeMessages(decoder: KafkajsDecoder): Promise<unknown[]> {
   if (buf.readInt8(MAGIC_OFFSET) !== MAGIC_BYTE) return legacyDecodeMessages(buf, messagesSize);
   // A fetch of one of the gateway's own members: columns instead of objects, where they can carry the records.
   if (inRawFetch()) {
-    const fetched = indexRecordBatches(buf);
+    let fetched = indexRecordBatches(buf);
+    if (fetched === undefined) {
+      const inflated = await inflate(buf);
+      if (inflated !== undefined) {
+        fetched = indexRecordBatches(inflated);
+        // Records a block cannot carry (headers): objects, from the bytes already decompressed.
+        if (fetched === undefined) return decodeRecordBatches(inflated);
+      }
+    }
     if (fetched !== undefined) return new RawMessages(fetched) as unknown as unknown[];
   }
   return decodeRecordBatches(buf);
+}
+
+/** The record batches with the compressed ones decompressed by kafkajs's codecs; undefined when none is compressed. */
+function inflate(buf: Buffer): Promise<Buffer | undefined> {
+  return inflateRecordBatches(buf, (attributes, records) => {
+    const codec = lookupCodecByAttributes(attributes);
+    if (codec === null) throw new RangeError(`record batch: unknown compression codec in attributes ${attributes}`);
+    return codec.decompress(records);
+  });
 }
 
 /** The messages of one partition's record batches (magic 2), as kafkajs decodes them. */

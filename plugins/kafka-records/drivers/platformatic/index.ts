@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { KafkaRecordsConfig } from '../../config.ts';
 import type { KafkaDriver } from '../../driver.ts';
 import { PlatformaticAdmin } from './admin.ts';
+import { installPlatformaticCodecs } from './codecs.ts';
 import { PlatformaticMember } from './member.ts';
 import { PlatformaticProducer } from './producer.ts';
 
@@ -11,6 +12,7 @@ import { PlatformaticProducer } from './producer.ts';
  * request fails the way a later one would (the store drops a failed client).
  */
 export function platformaticDriver(config: KafkaRecordsConfig, logger: Logger): KafkaDriver {
+  installPlatformaticCodecs();
   return {
     name: 'platformatic',
     connectAdmin: async () => new PlatformaticAdmin(config),
