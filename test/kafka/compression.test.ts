@@ -20,33 +20,37 @@ const run = promisify(execFile);
 const CODECS = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
 const COUNT = 300;
 
-/** Writes COUNT records to partition 0 of `topic` with the Java client (test/support/java/CompressedProducer.java). */
-async function javaProduce(topic: string, codec: string, headers: boolean): Promise<void> {
+/** Writes COUNT records to partition 0 of each topic with the Java client (test/support/java/CompressedProducer.java), in one JVM. */
+async function javaProduce(specs: Array<{ topic: string; codec: string; headers: boolean }>): Promise<void> {
   const { lib } = await fetchKafka();
   const source = join(ROOT, 'test', 'support', 'java', 'CompressedProducer.java');
-  const { stdout } = await run('java', ['-cp', `${lib}/*`, source, inject('kafkaBootstrap'), topic, codec, String(COUNT), ...(headers ? ['headers'] : [])], { timeout: 60_000 });
-  expect(stdout).toContain(`sent ${COUNT}`);
+  const args = specs.map((s) => `${s.topic},${s.codec},${s.headers ? 'headers' : 'plain'}`);
+  const { stdout } = await run('java', ['-cp', `${lib}/*`, source, inject('kafkaBootstrap'), String(COUNT), ...args], { timeout: 120_000 });
+  for (const { topic } of specs) expect(stdout).toContain(`sent ${COUNT} to ${topic}`);
 }
+
+/** The topics, written once for every driver's reads: `<codec>-<headers>` → topic. */
+const topics = new Map<string, string>();
+beforeAll(async () => {
+  const specs = CODECS.flatMap((codec) => [false, true].map((headers) => ({ topic: uniqueName(`compressed-${codec}`), codec, headers })));
+  for (const s of specs) topics.set(`${s.codec}-${s.headers}`, s.topic);
+  const admin = plainKafka().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: specs.map(({ topic }) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
+  } finally {
+    await admin.disconnect();
+  }
+  await javaProduce(specs);
+}, 180_000);
 
 const expectedValue = (codec: string, i: number) => `${codec}-${i}-${'x'.repeat(200)}`.slice(0, 200);
 
 describe.each(kafkaDrivers())('records compressed by a Java producer (%s)', (driver) => {
   let store: KafkaRecordsStore;
-  const topics = new Map<string, string>();
-
   beforeAll(async () => {
     store = await makeStore({ KAFKA_DRIVER: driver, KAFKA_TOPIC_PARTITIONS: '1' });
-    const admin = plainKafka().admin();
-    await admin.connect();
-    try {
-      for (const codec of CODECS) for (const headers of [false, true]) topics.set(`${codec}-${headers}`, uniqueName(`compressed-${codec}`));
-      await admin.createTopics({ topics: [...topics.values()].map((topic) => ({ topic, numPartitions: 1 })), waitForLeaders: true });
-    } finally {
-      await admin.disconnect();
-    }
-    // One JVM start each; in parallel, as they are independent topics.
-    await Promise.all([...topics].map(([name, topic]) => javaProduce(topic, name.split('-')[0]!, name.endsWith('true'))));
-  }, 180_000);
+  });
   afterAll(async () => {
     await store?.close();
   });
