@@ -55,8 +55,9 @@ const RATE_WINDOW_MS = 1_000;
  *   partition is fetched again from the first record it did not get, when it
  *   pulls): a stalled reader holds the high-water mark plus one fetch for at
  *   most `releaseMs`, then nothing.
- * - Buffered records are copies (one slab per fetched batch): they do not pin
- *   kafkajs's fetch responses.
+ * - Buffered records do not pin much of a fetch response: objects are copies
+ *   (one slab per fetched batch), and a block is a view of the response only
+ *   when it is a large share of it, else a copy (record-columns.ts, blockOf).
  */
 export class KafkaPartitionSource implements PartitionSource {
   private runs: Run[] = [];
