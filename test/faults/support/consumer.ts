@@ -109,7 +109,6 @@ export class Member {
     const id = ++streamIds;
     const call = receive(client, { assignment });
     this.streams.set(partition, call);
-    if (this.paused) call.pause();
     let processed = 0;
     call.on('data', (reply: ReceiveReplyMessage) => {
       const record = reply.record;
@@ -118,6 +117,10 @@ export class Member {
       this.options.onDelivery({ member: this.options.id, stream: id, partition, offset, key: record.key, value: record.value, at: performance.now() });
       if (++processed % this.options.ackEvery === 0) this.ack(client, partition, offset);
     });
+    // Paused only once reading has started: grpc-js does not pause the HTTP/2 stream of a call that
+    // was never read, and buffers every message client-side (a stream opened during a stall then
+    // took in all the records the stall was meant to hold back).
+    if (this.paused) call.pause();
     call.on('error', () => undefined);
     call.on('status', (s: StatusObject) => {
       if (this.streams.get(partition) !== call) return;
