@@ -8,7 +8,7 @@ import { compressSync as snappyCompressSync, uncompressSync as snappyUncompressS
  * would stop its partition for good (kafkajs has gzip only; @platformatic/kafka
  * 1.35 reads only raw snappy and, on Node 20, no zstd).
  *
- * Libraries (see README, "Libraries"): `snappy` and `lz4-napi` are napi-rs
+ * Libraries (docs/libraries.md): `snappy` and `lz4-napi` are napi-rs
  * bindings of Rust's snap and lz4_flex, installed as prebuilt binaries from
  * npm (no compiler, no download from elsewhere); zstd decompression is
  * `fzstd`, pure JavaScript, because the maintained native bindings

@@ -197,9 +197,7 @@ async function decodeBatch(buf: Buffer, at: number, out: KafkajsMessage[]): Prom
     return end;
   }
   if (count <= 0) return end;
-  const codec = lookupCodecByAttributes(attributes);
-  if (codec === null) throw new RangeError(`record batch: unknown compression codec in attributes ${attributes}`);
-  const records: Buffer = await codec.decompress(buf.subarray(recordsStart, end));
+  const records = await decompressRecords(attributes, buf.subarray(recordsStart, end));
   decodeRecords(new Reader(records, 0, records.length), count, context, out);
   return end;
 }
@@ -229,12 +227,13 @@ async function decodeMessages(decoder: KafkajsDecoder): Promise<unknown[]> {
 }
 
 /** The record batches with the compressed ones decompressed by kafkajs's codecs; undefined when none is compressed. */
-function inflate(buf: Buffer): Promise<Buffer | undefined> {
-  return inflateRecordBatches(buf, (attributes, records) => {
-    const codec = lookupCodecByAttributes(attributes);
-    if (codec === null) throw new RangeError(`record batch: unknown compression codec in attributes ${attributes}`);
-    return codec.decompress(records);
-  });
+const inflate = (buf: Buffer): Promise<Buffer | undefined> => inflateRecordBatches(buf, decompressRecords);
+
+/** A compressed batch's records, by the codec its attributes name (kafkajs's codecs, ours registered: codecs.ts). */
+function decompressRecords(attributes: number, records: Buffer): Promise<Buffer> {
+  const codec = lookupCodecByAttributes(attributes);
+  if (codec === null) throw new RangeError(`record batch: unknown compression codec in attributes ${attributes}`);
+  return codec.decompress(records);
 }
 
 /** The messages of one partition's record batches (magic 2), as kafkajs decodes them. */
