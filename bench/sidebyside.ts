@@ -89,6 +89,27 @@ for (const size of [100, 1024] as const) {
   }
 }
 
+// Records with a header, as tracing instrumentation writes them (a W3C traceparent): the header goes
+// through the reply as bytes, no object per record.
+{
+  const count = receiveCounts[100];
+  scenarios.push({
+    group: 'receive',
+    name: 'ReceiveBatch, 100 B + traceparent header, 4 partitions',
+    unit: 'records/s',
+    better: 'higher',
+    sluiceLabel: 'Sluice ReceiveBatch',
+    directLabel: 'kafkajs eachBatch',
+    run: async () => {
+      const topic = `bench-recv-headers-${Date.now()}`;
+      await preloadTopic(kafka, topic, 4, count, 100, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+      const direct = await readDirect(kafka, topic, count);
+      const sluice = await readThroughSluice(batchClient, topic, 4, count, 'batch');
+      return { sluice, direct };
+    },
+  });
+}
+
 // What an application gets: the Sluice TS client's subscribe().each(), acking as it goes.
 {
   const count = receiveCounts[100];

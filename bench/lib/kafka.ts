@@ -7,8 +7,8 @@ export function kafkaClient(brokers: string, clientId = 'sluice-bench'): Kafka {
   return new KafkaClient({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
 }
 
-/** Creates `topic` with `partitions` and writes `count` records of `valueBytes` spread evenly (partition set explicitly). */
-export async function preloadTopic(kafka: Kafka, topic: string, partitions: number, count: number, valueBytes: number): Promise<void> {
+/** Creates `topic` with `partitions` and writes `count` records of `valueBytes` spread evenly (partition set explicitly), each with `headers`. */
+export async function preloadTopic(kafka: Kafka, topic: string, partitions: number, count: number, valueBytes: number, headers?: Record<string, string>): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }], waitForLeaders: true });
@@ -22,7 +22,7 @@ export async function preloadTopic(kafka: Kafka, topic: string, partitions: numb
     await producer.send({
       topic,
       acks: 1,
-      messages: Array.from({ length: n }, (_, i) => ({ partition: (sent + i) % partitions, value })),
+      messages: Array.from({ length: n }, (_, i) => ({ partition: (sent + i) % partitions, value, headers })),
     });
   }
   await producer.disconnect();

@@ -12,7 +12,8 @@ interface Run {
 }
 
 /** Approximate memory a block holds: its bytes, its columns and a small share of fixed overhead per record. */
-const blockSize = (block: RecordBlock): number => block.bytes.byteLength + block.length * (RecordBlock.STRIDE * 8 + 16) + 200;
+const blockSize = (block: RecordBlock): number =>
+  block.bytes.byteLength + block.length * ((RecordBlock.STRIDE + (block.headerColumns === undefined ? 0 : RecordBlock.HEADER_STRIDE)) * 8 + 16) + 200;
 
 /** What a partition source asks of its group member's consumer. */
 export interface PartitionControl {

@@ -9,8 +9,10 @@ import { RecordBlock } from '../../src/contracts/index.ts';
  * replies.
  *
  * Only what a block can carry is indexed: uncompressed record batches (magic
- * 2) whose records have no headers, with offsets and timestamps below 2^53
- * (compressed batches are first inflated: inflateRecordBatches()).
+ * 2) with offsets and timestamps below 2^53, whose header names are ASCII,
+ * unique within their record and not `ce_id` (a CloudEvent, which the object
+ * path maps: cloudevents.ts); compressed batches are first inflated:
+ * inflateRecordBatches().
  * For anything else indexRecordBatches() returns undefined and the driver
  * decodes the records as objects, as before (record-batches.ts).
  */
@@ -25,9 +27,14 @@ export interface FetchedColumns {
   readonly firstRow: number;
   /** 1 for a row that is a control record (transaction marker); undefined when there is none. */
   readonly control: Uint8Array | undefined;
+  /** RecordBlock.HEADER_STRIDE numbers per row (where its headers start and end in `bytes`); undefined when no row has headers. */
+  readonly headers: Float64Array | undefined;
 }
 
 const STRIDE = RecordBlock.STRIDE;
+const HEADER_STRIDE = RecordBlock.HEADER_STRIDE;
+/** The header that makes a record a binary-mode CloudEvent (cloudevents.ts), as bytes. */
+const CE_ID = Buffer.from('ce_id');
 /** Bytes before a batch's length field (base offset) and of the length field. */
 const LOG_OVERHEAD = 12;
 /** Bytes of a record batch's header after its length field. */
@@ -111,6 +118,42 @@ class Cursor extends ZigzagCursor {
   }
 }
 
+/**
+ * Checks `count` headers from the cursor to the end of its record: Unsupported
+ * unless every name is ASCII (the object path decodes names as UTF-8, so other
+ * bytes may not come out as they went in), none is `ce_id` and none occurs
+ * twice (the object path keeps the last; a block sends each).
+ */
+function checkHeaders(cursor: Cursor, count: number): void {
+  try {
+    checkEachHeader(cursor, count);
+  } catch (err) {
+    // A malformed header: the object path decides what becomes of it, as before blocks carried headers.
+    if (err instanceof RangeError) throw UNSUPPORTED;
+    throw err;
+  }
+}
+
+function checkEachHeader(cursor: Cursor, count: number): void {
+  const buf = cursor.buf;
+  const names: number[] = [];
+  for (let h = 0; h < count; h++) {
+    const nameLength = cursor.varint();
+    if (nameLength < 0) throw UNSUPPORTED;
+    const nameStart = cursor.pos;
+    cursor.pos += nameLength;
+    if (cursor.pos > cursor.end) throw UNSUPPORTED;
+    for (let i = nameStart; i < cursor.pos; i++) if (buf[i]! >= 0x80) throw UNSUPPORTED;
+    if (nameLength === CE_ID.length && buf.compare(CE_ID, 0, CE_ID.length, nameStart, cursor.pos) === 0) throw UNSUPPORTED;
+    for (let n = 0; n < names.length; n += 2) {
+      if (names[n + 1] === nameLength && buf.compare(buf, names[n]!, names[n]! + nameLength, nameStart, cursor.pos) === 0) throw UNSUPPORTED;
+    }
+    names.push(nameStart, nameLength);
+    cursor.skip();
+  }
+  if (cursor.pos !== cursor.end) throw UNSUPPORTED;
+}
+
 /** Counts the rows of the complete batches in `buf`; Unsupported for what a block cannot carry. */
 function countRows(buf: Buffer): number {
   let rows = 0;
@@ -177,6 +220,7 @@ export function indexRecordBatches(buf: Buffer): FetchedColumns | undefined {
     const total = countRows(buf);
     const columns = new Float64Array(total * STRIDE);
     let control: Uint8Array | undefined;
+    let headers: Float64Array | undefined;
     const cursor = new Cursor(buf);
     let row = 0;
     for (let at = 0; buf.length - at >= LOG_OVERHEAD + BATCH_HEADER; ) {
@@ -207,7 +251,15 @@ export function indexRecordBatches(buf: Buffer): FetchedColumns | undefined {
           const keyEnd = cursor.pos;
           const valueLength = cursor.skip();
           const valueEnd = cursor.pos;
-          if (cursor.varint() !== 0 && !isControl) throw UNSUPPORTED; // headers
+          const headerCount = cursor.varint();
+          if (headerCount !== 0 && !isControl) {
+            if (headerCount < 0) throw UNSUPPORTED;
+            const headersStart = cursor.pos;
+            checkHeaders(cursor, headerCount);
+            headers ??= new Float64Array(total * HEADER_STRIDE);
+            headers[row * HEADER_STRIDE] = headersStart;
+            headers[row * HEADER_STRIDE + 1] = recordEnd;
+          }
           const timestamp = appendTime ? maxTimestamp : firstTimestamp + timestampDelta;
           // Past what a Date holds: the object path keeps today's handling of such a record.
           if (timestamp > MAX_DATE || timestamp < -MAX_DATE) throw UNSUPPORTED;
@@ -225,7 +277,7 @@ export function indexRecordBatches(buf: Buffer): FetchedColumns | undefined {
       }
       at = end;
     }
-    return { bytes: buf, columns, rows: row, firstRow: 0, control };
+    return { bytes: buf, columns, rows: row, firstRow: 0, control, headers };
   } catch (err) {
     if (err instanceof Unsupported) return undefined;
     throw err;
@@ -244,7 +296,7 @@ export function indexRecordBatches(buf: Buffer): FetchedColumns | undefined {
  * buffer per partition and fetch.
  */
 export function blockOf(topic: string, partition: number, fetched: FetchedColumns, from: number, inPlace = false): RecordBlock | undefined {
-  const { columns, control, bytes, rows } = fetched;
+  const { columns, control, bytes, rows, headers } = fetched;
   let kept = 0;
   let start = Infinity;
   let end = 0;
@@ -254,13 +306,16 @@ export function blockOf(topic: string, partition: number, fetched: FetchedColumn
     kept++;
     start = Math.min(start, columns[c + 2]!);
     end = Math.max(end, columns[c + 4]! + Math.max(columns[c + 5]!, 0));
+    if (headers !== undefined) end = Math.max(end, headers[row * HEADER_STRIDE + 1]!);
   }
   if (kept === 0) return undefined;
   const region = bytes.subarray(start, end);
   const share = region.byteLength / bytes.buffer.byteLength;
   const own = share >= 1 / 3 || (inPlace && share >= 1 / 8) ? region : new Uint8Array(region);
   const out = new Float64Array(kept * STRIDE);
+  const outHeaders = headers === undefined ? undefined : new Float64Array(kept * HEADER_STRIDE);
   let o = 0;
+  let k = 0;
   for (let row = from; row < rows; row++) {
     if (control !== undefined && control[row] === 1) continue;
     const c = row * STRIDE;
@@ -271,6 +326,15 @@ export function blockOf(topic: string, partition: number, fetched: FetchedColumn
     out[o + 4] = columns[c + 4]! - start;
     out[o + 5] = columns[c + 5]!;
     o += STRIDE;
+    if (outHeaders !== undefined) {
+      const h = row * HEADER_STRIDE;
+      // A row without headers keeps 0, 0 (none), whatever `start` is.
+      if (headers![h + 1]! > headers![h]!) {
+        outHeaders[k] = headers![h]! - start;
+        outHeaders[k + 1] = headers![h + 1]! - start;
+      }
+      k += HEADER_STRIDE;
+    }
   }
-  return new RecordBlock(topic, partition, own, out, 0, kept);
+  return new RecordBlock(topic, partition, own, out, 0, kept, outHeaders);
 }

@@ -9,8 +9,68 @@ const KEY_LENGTH = 3;
 const VALUE_START = 4;
 const VALUE_LENGTH = 5;
 
-/** Shared by every record of a block: a block holds only records without headers. */
+/** Numbers per record in RecordBlock.headerColumns: where its headers start and end in `bytes`. */
+const HEADER_STRIDE = 2;
+const HEADERS_START = 0;
+const HEADERS_END = 1;
+
+/** Shared by every record of a block without headers: never written to. */
 const NO_HEADERS: ReadonlyMap<string, Uint8Array> = new Map();
+const EMPTY = new Uint8Array(0);
+const NAMES = new TextDecoder();
+
+/**
+ * Reads the headers in bytes[start, end), one per next(): a block's header
+ * encoding, which is Kafka's (each header a zigzag varint length and the
+ * name's bytes, then a zigzag varint length and the value's bytes, -1 for a
+ * null value). A store makes blocks only of headers whose names are ASCII and
+ * unique within their record. One reader serves any number of records
+ * (reset()), so the encoder reads headers without allocating.
+ */
+export class HeaderReader {
+  private bytes: Uint8Array = EMPTY;
+  private pos = 0;
+  private end = 0;
+  nameStart = 0;
+  nameLength = 0;
+  valueStart = 0;
+  /** -1: a null value. */
+  valueLength = 0;
+
+  reset(bytes: Uint8Array, start: number, end: number): this {
+    this.bytes = bytes;
+    this.pos = start;
+    this.end = end;
+    return this;
+  }
+
+  /** Moves to the next header; false when there is none. */
+  next(): boolean {
+    if (this.pos >= this.end) return false;
+    this.nameLength = this.varint();
+    this.nameStart = this.pos;
+    this.pos += this.nameLength;
+    this.valueLength = this.varint();
+    this.valueStart = this.pos;
+    this.pos += Math.max(this.valueLength, 0);
+    if (this.pos > this.end) throw new RangeError('record block: a header past the end of its record');
+    return true;
+  }
+
+  private varint(): number {
+    const bytes = this.bytes;
+    let result = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      if (this.pos >= this.end) throw new RangeError('record block: a header past the end of its record');
+      byte = bytes[this.pos++]!;
+      result |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte >= 0x80 && shift < 35);
+    return (result >>> 1) ^ -(result & 1);
+  }
+}
 
 /**
  * Records of one partition as columns over one byte buffer: the receive
@@ -19,17 +79,21 @@ const NO_HEADERS: ReadonlyMap<string, Uint8Array> = new Map();
  * the gateway's CPU per received record, docs/benchmarks.md); anything that
  * needs records as objects calls toRecords(), which gives the same records.
  *
- * A store makes blocks only of what they can describe: records without
- * headers and without an event, whose offsets and timestamps are exact as
- * doubles (below 2^53). Everything else goes as StoredRecord objects.
+ * A store makes blocks only of what they can describe: records without an
+ * event, whose offsets and timestamps are exact as doubles (below 2^53), and
+ * whose header names are ASCII and unique within their record (HeaderReader).
+ * Everything else goes as StoredRecord objects.
  *
  * `columns` holds STRIDE numbers per record: offset, timestamp (ms since the
  * epoch), key start and length, value start and length in `bytes` (length -1:
- * null). A block is a view of records [start, start + length) of its columns;
- * slices share them.
+ * null). `headerColumns`, when any record has headers, holds HEADER_STRIDE
+ * numbers per record: where its headers start and end in `bytes` (equal: none).
+ * A block is a view of records [start, start + length) of its columns; slices
+ * share them.
  */
 export class RecordBlock {
   static readonly STRIDE = STRIDE;
+  static readonly HEADER_STRIDE = HEADER_STRIDE;
 
   constructor(
     readonly topic: string,
@@ -38,6 +102,8 @@ export class RecordBlock {
     readonly columns: Float64Array,
     private readonly start: number,
     readonly length: number,
+    /** Undefined when no record of the block has headers. */
+    readonly headerColumns?: Float64Array,
   ) {
     if (length < 1) throw new RangeError('a record block holds at least one record');
   }
@@ -45,6 +111,17 @@ export class RecordBlock {
   /** Where record i's numbers start in `columns`. */
   at(i: number): number {
     return (this.start + i) * STRIDE;
+  }
+
+  /** Where record i's headers start in `bytes` (headersEnd(i) equal to it: it has none). */
+  headersStart(i: number): number {
+    const h = this.headerColumns;
+    return h === undefined ? 0 : h[(this.start + i) * HEADER_STRIDE + HEADERS_START]!;
+  }
+
+  headersEnd(i: number): number {
+    const h = this.headerColumns;
+    return h === undefined ? 0 : h[(this.start + i) * HEADER_STRIDE + HEADERS_END]!;
   }
 
   offset(i: number): number {
@@ -62,7 +139,7 @@ export class RecordBlock {
   /** Records [from, to) as a block sharing these columns; undefined when empty. */
   slice(from: number, to = this.length): RecordBlock | undefined {
     if (to <= from) return undefined;
-    return new RecordBlock(this.topic, this.partition, this.bytes, this.columns, this.start + from, to - from);
+    return new RecordBlock(this.topic, this.partition, this.bytes, this.columns, this.start + from, to - from, this.headerColumns);
   }
 
   /** The records after `offset`; the block itself when none is at or below it, undefined when none is left. */
@@ -85,8 +162,21 @@ export class RecordBlock {
       key: this.view(c[at + KEY_START]!, c[at + KEY_LENGTH]!),
       value: this.view(c[at + VALUE_START]!, c[at + VALUE_LENGTH]!),
       event: null,
-      headers: NO_HEADERS,
+      headers: this.headers(i),
     };
+  }
+
+  private headers(i: number): ReadonlyMap<string, Uint8Array> {
+    const start = this.headersStart(i);
+    const end = this.headersEnd(i);
+    if (start === end) return NO_HEADERS;
+    const headers = new Map<string, Uint8Array>();
+    const reader = new HeaderReader().reset(this.bytes, start, end);
+    while (reader.next()) {
+      const name = NAMES.decode(this.bytes.subarray(reader.nameStart, reader.nameStart + reader.nameLength));
+      headers.set(name, this.view(reader.valueStart, reader.valueLength) ?? EMPTY);
+    }
+    return headers;
   }
 
   toRecords(): StoredRecord[] {

@@ -1,4 +1,4 @@
-import { RecordColumn, SluiceError, type RecordBlock, type StoredRecord } from '../contracts/index.ts';
+import { HeaderReader, RecordColumn, SluiceError, type RecordBlock, type StoredRecord } from '../contracts/index.ts';
 import { binaryModeHeaders, toStructuredCloudEvent } from './cloudevents-json.ts';
 import { framedBuffer, MESSAGE_PREFIX, messagesBuffer } from './framed-messages.ts';
 import type { ContentFormat } from './mappers.ts';
@@ -535,6 +535,33 @@ function copyInto(w: Writer, from: Uint8Array, start: number, length: number): v
   w.pos = pos;
 }
 
+/** Reads a block's headers for the encoder: one for the process, as encoding never yields midway. */
+const headerReader = new HeaderReader();
+
+/** Size of the headers map entries of a block row whose headers are bytes[start, end). */
+function blockHeadersSize(bytes: Uint8Array, start: number, end: number): number {
+  let size = 0;
+  const h = headerReader.reset(bytes, start, end);
+  while (h.next()) size += lenField(RECORD_HEADERS, entrySize(h.nameLength, Math.max(h.valueLength, 0)));
+  return size;
+}
+
+/** Writes the headers map entries of a block row, as writeReply writes a record's (a null value as an empty one). */
+function writeBlockHeaders(w: Writer, bytes: Uint8Array, start: number, end: number): void {
+  const h = headerReader.reset(bytes, start, end);
+  while (h.next()) {
+    const valueLength = Math.max(h.valueLength, 0);
+    w.varint(RECORD_HEADERS);
+    w.varint(entrySize(h.nameLength, valueLength));
+    w.varint(ENTRY_KEY);
+    w.varint(h.nameLength);
+    copyInto(w, bytes, h.nameStart, h.nameLength);
+    w.varint(ENTRY_VALUE);
+    w.varint(valueLength);
+    copyInto(w, bytes, h.valueStart, valueLength);
+  }
+}
+
 function writeBlockReply(w: Writer, bytes: Uint8Array, c: Float64Array, at: number, replayThrough: number, inner: number): void {
   w.varint(REPLY_RECORD);
   w.varint(inner);
@@ -580,7 +607,13 @@ export class BlockReplies extends Replies {
 
   /** The size of record i's ReceiveReply. */
   size(i: number): number {
-    const inner = blockInnerSize(this.block.columns, this.block.at(i), this.replayThrough);
+    const block = this.block;
+    let inner = blockInnerSize(block.columns, block.at(i), this.replayThrough);
+    if (block.headerColumns !== undefined) {
+      const start = block.headersStart(i);
+      const end = block.headersEnd(i);
+      if (end > start) inner += blockHeadersSize(block.bytes, start, end);
+    }
     this.inners[i] = inner;
     return lenField(REPLY_RECORD, inner);
   }
@@ -590,6 +623,12 @@ export class BlockReplies extends Replies {
   }
 
   protected write(w: Writer, i: number): void {
-    writeBlockReply(w, this.block.bytes, this.block.columns, this.block.at(i), this.replayThrough, this.inners[i]!);
+    const block = this.block;
+    writeBlockReply(w, block.bytes, block.columns, block.at(i), this.replayThrough, this.inners[i]!);
+    if (block.headerColumns !== undefined) {
+      const start = block.headersStart(i);
+      const end = block.headersEnd(i);
+      if (end > start) writeBlockHeaders(w, block.bytes, start, end);
+    }
   }
 }

@@ -93,9 +93,11 @@ describe.each(kafkaDrivers())('records compressed by a Java producer (%s)', (dri
   });
 
   if (driver === 'kafkajs') {
-    it('compressed records without headers reach the reader as blocks (no object per record)', async () => {
-      const { runs } = await readAll(topics.get('lz4-false')!);
-      expect(runs.every((r) => r instanceof RecordBlock)).toBe(true);
+    it('compressed records, with headers or without, reach the reader as blocks (no object per record)', async () => {
+      for (const key of ['lz4-false', 'zstd-true']) {
+        const { runs } = await readAll(topics.get(key)!);
+        expect(runs.every((r) => r instanceof RecordBlock)).toBe(true);
+      }
     });
   }
 });

@@ -9,7 +9,9 @@ import { kafkaSource, makeStore, plainKafka, readPlain } from './helpers.ts';
  * (drivers/kafkajs/raw-messages.ts): plain records reach the reader as
  * RecordBlocks, and kafkajs's rules still hold on a real broker: control
  * records and aborted transactions are never delivered, records with headers
- * come as objects, and another kafkajs consumer in the process is untouched.
+ * come as blocks with their headers (as objects where a block cannot carry
+ * them: a CloudEvent, a repeated header name), and another kafkajs consumer in
+ * the process is untouched.
  * A fetch response is read into one buffer (drivers/kafkajs/response-socket.ts)
  * and never copied whole.
  */
@@ -55,7 +57,7 @@ describe('Kafka records store (kafkajs): records as blocks', () => {
     await write(kafka);
   }
 
-  async function send(kafka: ReturnType<typeof plainKafka>, topic: string, messages: Array<{ value: string; headers?: Record<string, string> }>): Promise<void> {
+  async function send(kafka: ReturnType<typeof plainKafka>, topic: string, messages: Array<{ value: string; headers?: Record<string, string | string[]> }>): Promise<void> {
     const producer = kafka.producer();
     await producer.connect();
     try {
@@ -126,14 +128,33 @@ describe('Kafka records store (kafkajs): records as blocks', () => {
     expect(values(await readRuns(topic, expected.length))).toEqual(expected);
   });
 
-  it('records with headers come as objects, with their headers', async () => {
+  it('records with headers come as blocks, with their headers', async () => {
     const topic = uniqueName('raw-headers');
-    await produce(topic, (kafka) => send(kafka, topic, [{ value: 'h', headers: { trace: 'abc' } }, { value: 'no headers' }]));
+    await produce(topic, (kafka) => send(kafka, topic, [{ value: 'h', headers: { trace: 'abc', tenant: 'x' } }, { value: 'no headers' }]));
     const runs = await readRuns(topic, 2);
+    expect(runs.every((run) => run instanceof RecordBlock)).toBe(true);
+    const got = records(runs);
+    expect(Object.fromEntries([...got[0]!.headers].map(([name, value]) => [name, Buffer.from(value).toString()]))).toEqual({ trace: 'abc', tenant: 'x' });
+    expect(got[1]!.headers.size).toBe(0);
+    expect(Buffer.from(got[1]!.value!).toString()).toBe('no headers');
+  });
+
+  it('a fetch with a CloudEvent or a repeated header name comes as objects (what a block cannot carry)', async () => {
+    const topic = uniqueName('raw-event-headers');
+    await produce(topic, (kafka) =>
+      send(kafka, topic, [
+        { value: 'event', headers: { ce_id: '1', ce_type: 't', ce_source: 's', ce_specversion: '1.0' } },
+        { value: 'twice', headers: { trace: ['first', 'second'] } },
+        { value: 'plain' },
+      ]),
+    );
+    const runs = await readRuns(topic, 3);
     expect(runs.every((run) => Array.isArray(run))).toBe(true);
     const got = records(runs);
-    expect(Buffer.from(got[0]!.headers.get('trace')!).toString()).toBe('abc');
-    expect(Buffer.from(got[1]!.value!).toString()).toBe('no headers');
+    expect(got.map((r) => Buffer.from(r.value!).toString())).toEqual(['event', 'twice', 'plain']);
+    expect(got[0]!.event?.id).toBe('1');
+    // The last value of a repeated name counts, as Kafka's lastHeader.
+    expect(Buffer.from(got[1]!.headers.get('trace')!).toString()).toBe('second');
   });
 
   it('another kafkajs consumer in the process reads the same records as messages, while a gateway group reads blocks', async () => {

@@ -16,13 +16,18 @@ const { Types } = require('kafkajs/src/protocol/message/compression') as { Types
 const ATTRIBUTES_LOW = 8 + 4 + 10;
 
 export const bytes = fc.option(fc.uint8Array({ maxLength: 40 }).map(Buffer.from), { nil: null });
-// Names kafkajs's header reduction handles as plain keys (it misreads inherited names such as "constructor").
-const headerName = fc.stringMatching(/^[a-z_.-]{0,8}$/);
+// Names kafkajs's header reduction handles as plain keys (it misreads inherited names such as "constructor"),
+// and a few a record block must decline or keep apart: a CloudEvent's id, non-ASCII, integer-like.
+const headerName = fc.oneof({ arbitrary: fc.stringMatching(/^[a-z_.-]{0,8}$/), weight: 8 }, { arbitrary: fc.constantFrom('ce_id', 'né', '1', '07'), weight: 1 });
+const headerBytes = fc.uint8Array({ maxLength: 8 }).map(Buffer.from);
+// Mostly one value per name, sometimes the name repeated (kafkajs's encoder cannot write a null value:
+// test/unit/record-columns.test.ts patches one in).
+const headerValue = fc.oneof({ arbitrary: headerBytes, weight: 6 }, { arbitrary: fc.array(headerBytes, { minLength: 1, maxLength: 3 }), weight: 1 });
 export const record = fc.record({
   key: bytes,
   value: bytes,
   timestampDelta: fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: -(2 ** 40), max: 2 ** 40 })),
-  headers: fc.dictionary(headerName, fc.oneof(fc.uint8Array({ maxLength: 8 }).map(Buffer.from), fc.array(fc.uint8Array({ maxLength: 8 }).map(Buffer.from), { minLength: 1, maxLength: 3 })), { maxKeys: 3 }),
+  headers: fc.dictionary(headerName, headerValue, { maxKeys: 3 }),
 });
 export const batch = fc.record({
   records: fc.array(record, { minLength: 1, maxLength: 20 }),
