@@ -133,8 +133,11 @@ function decodeHeaders(reader: Reader): KafkajsMessage['headers'] {
     const value = reader.bytes();
     const existing = Object.prototype.hasOwnProperty.call(headers, key) ? headers[key] : undefined;
     const next = existing === undefined ? value : Array.isArray(existing) ? existing.concat([value]) : [existing, value];
-    // An own property even for "__proto__", as kafkajs's object spread makes it.
-    Object.defineProperty(headers, key, { value: next, enumerable: true, writable: true, configurable: true });
+    // An own property even for "__proto__", as kafkajs's object spread makes it. Any other name is
+    // assigned: defineProperty on every header turned the object into a slow dictionary, and with
+    // five CloudEvent headers per record it was 18 % of the gateway's main thread.
+    if (key === '__proto__') Object.defineProperty(headers, key, { value: next, enumerable: true, writable: true, configurable: true });
+    else headers[key] = next;
   }
   return headers;
 }
