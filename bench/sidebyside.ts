@@ -112,6 +112,28 @@ for (const size of [100, 1024] as const) {
   });
 }
 
+// Events as Liiklus clients publish and read them: CloudEvents in binary mode (ce_ headers, as Sluice's
+// Publish of a LiiklusEvent writes them), received as LiiklusEvent (format LIIKLUS_EVENT).
+{
+  const count = QUICK ? 20_000 : 500_000;
+  const event = { ce_id: '9f1c7a52-3b0e-4c8a-a1a4-5d2f0e6b7c91', ce_type: 'com.example.order.created', ce_source: '/orders', ce_specversion: '1.0', 'content-type': 'application/json' };
+  scenarios.push({
+    group: 'receive',
+    name: 'ReceiveBatch LIIKLUS_EVENT, 100 B CloudEvents, 4 partitions',
+    unit: 'records/s',
+    better: 'higher',
+    sluiceLabel: 'Sluice ReceiveBatch',
+    directLabel: 'kafkajs eachBatch',
+    run: async () => {
+      const topic = `bench-recv-events-${Date.now()}`;
+      await preloadTopic(kafka, topic, 4, count, 100, event);
+      const direct = await readDirect(kafka, topic, count);
+      const sluice = await readThroughSluice(batchClient, topic, 4, count, 'batch', 'LIIKLUS_EVENT');
+      return { sluice, direct };
+    },
+  });
+}
+
 // What an application gets: the Sluice TS client's subscribe().each(), acking as it goes.
 {
   const count = receiveCounts[100];

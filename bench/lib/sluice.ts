@@ -7,6 +7,7 @@ import { TestClient, type Assignment } from '../../test/support/client.ts';
 import { ReadRate } from './kafka.ts';
 
 export type ReceiveMode = 'batch' | 'record';
+export type ReceiveFormat = 'BINARY' | 'LIIKLUS_EVENT';
 
 /**
  * Subscribes one member to `topic` and reads every partition until `count`
@@ -14,7 +15,7 @@ export type ReceiveMode = 'batch' | 'record';
  * opened (the gateway fetches a partition once its reader starts) to the
  * count-th record (ReadRate).
  */
-export async function readThroughSluice(client: TestClient, topic: string, partitions: number, count: number, mode: ReceiveMode): Promise<number> {
+export async function readThroughSluice(client: TestClient, topic: string, partitions: number, count: number, mode: ReceiveMode, format: ReceiveFormat = 'BINARY'): Promise<number> {
   const subscription = client.subscribe({ topic, group: `bench-${mode}-${Date.now()}` });
   const assignments = await subscription.until((a) => new Set(a.map((x) => x.partition)).size === partitions, 60_000);
   const rate = new ReadRate(count);
@@ -22,7 +23,7 @@ export async function readThroughSluice(client: TestClient, topic: string, parti
   const perSecond = await new Promise<number>((resolve, reject) => {
     rate.start();
     for (const assignment of latestPerPartition(assignments)) {
-      const call = openReceive(client, assignment, mode);
+      const call = openReceive(client, assignment, mode, format);
       calls.push(call);
       call.on('data', (reply: unknown[] | object) => {
         if (rate.add(Array.isArray(reply) ? reply.length : 1)) resolve(rate.perSecond());
@@ -40,13 +41,13 @@ export async function readThroughSluice(client: TestClient, topic: string, parti
  * records as ConsumedRecord); Receive as a Liiklus client does (the generated
  * protobufjs decoder).
  */
-export function openReceive(client: TestClient, assignment: Assignment, mode: ReceiveMode): grpc.ClientReadableStream<unknown> {
+export function openReceive(client: TestClient, assignment: Assignment, mode: ReceiveMode, format: ReceiveFormat = 'BINARY'): grpc.ClientReadableStream<unknown> {
   if (mode === 'batch') {
-    const request = { request: { assignment, format: 'BINARY' as const }, maxRecords: Number(process.env.BENCH_MAX_RECORDS ?? 0), maxBytes: Number(process.env.BENCH_MAX_BYTES ?? 0) };
+    const request = { request: { assignment, format }, maxRecords: Number(process.env.BENCH_MAX_RECORDS ?? 0), maxBytes: Number(process.env.BENCH_MAX_BYTES ?? 0) };
     return openDecodedStream(client.raw as unknown as LiiklusStub, 'ReceiveBatch', request, (m) => decodeReceiveBatchReply(m, 'bench', assignment.partition));
   }
   const raw = client.raw as unknown as Record<string, (r: object) => grpc.ClientReadableStream<unknown>>;
-  return raw.Receive!.call(client.raw, { assignment });
+  return raw.Receive!.call(client.raw, { assignment, format });
 }
 
 function latestPerPartition(assignments: Assignment[]): Assignment[] {

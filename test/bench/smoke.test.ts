@@ -24,8 +24,8 @@ it('BENCH_QUICK=1 runs every side-by-side scenario and writes the JSON, the tabl
   const files = readdirSync(dir).sort();
   expect(files.map((f) => path.extname(f))).toEqual(['.json', '.md', '.svg']);
   const report = JSON.parse(readFileSync(path.join(dir, files[0]!), 'utf8')) as { rows: Array<{ sluice: number[]; direct: number[] }>; scale: Array<{ served: number; streams: number }> };
-  // 8 receive + 1 with a header + 1 TS client + 5 publish (one from grpc-go) + 6 latency rows; the machine-limit rows run only outside BENCH_QUICK.
-  expect(report.rows.length).toBe(21);
+  // 8 receive + 1 with a header + 1 of events + 1 TS client + 5 publish (one from grpc-go) + 6 latency rows; the machine-limit rows run only outside BENCH_QUICK.
+  expect(report.rows.length).toBe(22);
   expect(report.rows.every((r) => r.sluice.length === 1 && r.direct.length === 1 && r.sluice[0]! > 0 && r.direct[0]! > 0)).toBe(true);
   expect(report.scale.every((s) => s.served === s.streams)).toBe(true);
   expect(readFileSync(path.join(dir, files[2]!), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
