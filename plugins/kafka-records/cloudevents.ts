@@ -1,5 +1,13 @@
 import type { IHeaders } from 'kafkajs';
-import type { CloudEvent, Envelope, StoredRecord } from '../../src/contracts/index.ts';
+import {
+  CLOUDEVENT_HEADER_PREFIX,
+  CLOUDEVENT_ID_HEADER,
+  CLOUDEVENT_OWN_ATTRIBUTES,
+  CONTENT_TYPE_HEADER,
+  type CloudEvent,
+  type Envelope,
+  type StoredRecord,
+} from '../../src/contracts/index.ts';
 import type { FetchedMessage } from './driver.ts';
 
 /**
@@ -8,12 +16,11 @@ import type { FetchedMessage } from './driver.ts';
  * `content-type` header, its data the record value. Any CloudEvents Kafka
  * consumer reads the records this store writes, and this store reads theirs.
  */
-const PREFIX = 'ce_';
+const PREFIX = CLOUDEVENT_HEADER_PREFIX;
 const SPEC_VERSION = '1.0';
-const CONTENT_TYPE = 'content-type';
-const CE_ID = `${PREFIX}id`;
-/** Attributes with their own LiiklusEvent fields (the rest are extensions). */
-const OWN = new Set(['id', 'type', 'source', 'time', 'specversion']);
+const CONTENT_TYPE = CONTENT_TYPE_HEADER;
+const CE_ID = CLOUDEVENT_ID_HEADER;
+const OWN = CLOUDEVENT_OWN_ATTRIBUTES;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -1,4 +1,4 @@
-import { RecordBlock } from '../../src/contracts/index.ts';
+import { CLOUDEVENT_HEADER_PREFIX, CLOUDEVENT_ID_HEADER, CONTENT_TYPE_HEADER, RecordBlock, ZigzagCursor } from '../../src/contracts/index.ts';
 
 /**
  * One partition's record batches from a fetch response, indexed in place:
@@ -29,12 +29,17 @@ export interface FetchedColumns {
   readonly control: Uint8Array | undefined;
   /** RecordBlock.HEADER_STRIDE numbers per row (where its headers start and end in `bytes`); undefined when no row has headers. */
   readonly headers: Float64Array | undefined;
+  /** 1 for a row that is a CloudEvent (RecordBlock.eventRows); undefined when none is. */
+  readonly events?: Uint8Array | undefined;
 }
 
 const STRIDE = RecordBlock.STRIDE;
 const HEADER_STRIDE = RecordBlock.HEADER_STRIDE;
-/** The header that makes a record a binary-mode CloudEvent (cloudevents.ts), as bytes. */
-const CE_ID = Buffer.from('ce_id');
+/** The headers of a binary-mode CloudEvent (src/contracts/cloudevent-headers.ts), as bytes. */
+const CE_ID = Buffer.from(CLOUDEVENT_ID_HEADER);
+const CE_PREFIX = Buffer.from(CLOUDEVENT_HEADER_PREFIX);
+const CE_PROTO = Buffer.from(`${CLOUDEVENT_HEADER_PREFIX}__proto__`);
+const CONTENT_TYPE = Buffer.from(CONTENT_TYPE_HEADER);
 /** Bytes before a batch's length field (base offset) and of the length field. */
 const LOG_OVERHEAD = 12;
 /** Bytes of a record batch's header after its length field. */
@@ -61,35 +66,8 @@ function int64(buf: Buffer, at: number, allowNegative: boolean): number {
   return value;
 }
 
-/**
- * A cursor over record bytes that reads Kafka's zigzag varints: shared by
- * this indexer and the kafkajs driver's record decoder (record-batches.ts).
- */
-export class ZigzagCursor {
-  constructor(
-    readonly buf: Buffer,
-    public pos = 0,
-    public end = 0,
-  ) {}
-
-  varint(): number {
-    const buf = this.buf;
-    let result = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      if (this.pos >= this.end) throw new RangeError('record batch: varint past the end of its record');
-      byte = buf[this.pos++]!;
-      result |= (byte & 0x7f) << shift;
-      shift += 7;
-    } while (byte >= 0x80 && shift < 35);
-    if (byte >= 0x80) throw new RangeError('record batch: varint longer than 5 bytes');
-    return (result >>> 1) ^ -(result & 1);
-  }
-}
-
 /** The indexer's cursor: varlongs only as numbers, fields skipped rather than read. */
-class Cursor extends ZigzagCursor {
+class Cursor extends ZigzagCursor<Buffer> {
   /** A zigzag varlong of at most 7 bytes (a timestamp delta of up to 2^48 ms); longer is Unsupported. */
   varlong(): number {
     const buf = this.buf;
@@ -119,14 +97,18 @@ class Cursor extends ZigzagCursor {
 }
 
 /**
- * Checks `count` headers from the cursor to the end of its record: Unsupported
- * unless every name is ASCII (the object path decodes names as UTF-8, so other
- * bytes may not come out as they went in), none is `ce_id` and none occurs
- * twice (the object path keeps the last; a block sends each).
+ * Checks `count` headers from the cursor to the end of its record and says
+ * whether they make it a CloudEvent (a `ce_id` header). Unsupported unless
+ * every name is ASCII (the object path decodes names as UTF-8, so other bytes
+ * may not come out as they went in) and none occurs twice (the object path
+ * keeps the last; a block sends each); for an event, also unless the values of
+ * its `ce_*` and `content-type` headers are ASCII (the object path decodes
+ * them as text) and no extension name starts with a digit or is `__proto__`
+ * (the object path's extensions object reorders or drops those).
  */
-function checkHeaders(cursor: Cursor, count: number): void {
+function checkHeaders(cursor: Cursor, count: number): boolean {
   try {
-    checkEachHeader(cursor, count);
+    return checkEachHeader(cursor, count);
   } catch (err) {
     // A malformed header: the object path decides what becomes of it, as before blocks carried headers.
     if (err instanceof RangeError) throw UNSUPPORTED;
@@ -134,24 +116,45 @@ function checkHeaders(cursor: Cursor, count: number): void {
   }
 }
 
-function checkEachHeader(cursor: Cursor, count: number): void {
+const startsWith = (buf: Buffer, start: number, length: number, prefix: Buffer): boolean =>
+  length >= prefix.length && buf.compare(prefix, 0, prefix.length, start, start + prefix.length) === 0;
+const isAscii = (buf: Buffer, start: number, end: number): boolean => {
+  for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return false;
+  return true;
+};
+
+function checkEachHeader(cursor: Cursor, count: number): boolean {
   const buf = cursor.buf;
   const names: number[] = [];
+  let event = false;
+  // Whether the record could be carried if it is an event (known only once every header is read).
+  let eventCarriable = true;
   for (let h = 0; h < count; h++) {
     const nameLength = cursor.varint();
     if (nameLength < 0) throw UNSUPPORTED;
     const nameStart = cursor.pos;
     cursor.pos += nameLength;
     if (cursor.pos > cursor.end) throw UNSUPPORTED;
-    for (let i = nameStart; i < cursor.pos; i++) if (buf[i]! >= 0x80) throw UNSUPPORTED;
-    if (nameLength === CE_ID.length && buf.compare(CE_ID, 0, CE_ID.length, nameStart, cursor.pos) === 0) throw UNSUPPORTED;
+    if (!isAscii(buf, nameStart, cursor.pos)) throw UNSUPPORTED;
     for (let n = 0; n < names.length; n += 2) {
       if (names[n + 1] === nameLength && buf.compare(buf, names[n]!, names[n]! + nameLength, nameStart, cursor.pos) === 0) throw UNSUPPORTED;
     }
     names.push(nameStart, nameLength);
-    cursor.skip();
+    const isAttribute = startsWith(buf, nameStart, nameLength, CE_PREFIX);
+    if (nameLength === CE_ID.length && startsWith(buf, nameStart, nameLength, CE_ID)) event = true;
+    const valueLength = cursor.skip();
+    if (isAttribute || (nameLength === CONTENT_TYPE.length && startsWith(buf, nameStart, nameLength, CONTENT_TYPE))) {
+      if (valueLength > 0 && !isAscii(buf, cursor.pos - valueLength, cursor.pos)) eventCarriable = false;
+      if (isAttribute) {
+        const first = nameLength > CE_PREFIX.length ? buf[nameStart + CE_PREFIX.length]! : 0;
+        if (first >= 0x30 && first <= 0x39) eventCarriable = false;
+        if (nameLength === CE_PROTO.length && startsWith(buf, nameStart, nameLength, CE_PROTO)) eventCarriable = false;
+      }
+    }
   }
   if (cursor.pos !== cursor.end) throw UNSUPPORTED;
+  if (event && !eventCarriable) throw UNSUPPORTED;
+  return event;
 }
 
 /** Counts the rows of the complete batches in `buf`; Unsupported for what a block cannot carry. */
@@ -221,6 +224,7 @@ export function indexRecordBatches(buf: Buffer): FetchedColumns | undefined {
     const columns = new Float64Array(total * STRIDE);
     let control: Uint8Array | undefined;
     let headers: Float64Array | undefined;
+    let events: Uint8Array | undefined;
     const cursor = new Cursor(buf);
     let row = 0;
     for (let at = 0; buf.length - at >= LOG_OVERHEAD + BATCH_HEADER; ) {
@@ -255,7 +259,10 @@ export function indexRecordBatches(buf: Buffer): FetchedColumns | undefined {
           if (headerCount !== 0 && !isControl) {
             if (headerCount < 0) throw UNSUPPORTED;
             const headersStart = cursor.pos;
-            checkHeaders(cursor, headerCount);
+            if (checkHeaders(cursor, headerCount)) {
+              events ??= new Uint8Array(total);
+              events[row] = 1;
+            }
             headers ??= new Float64Array(total * HEADER_STRIDE);
             headers[row * HEADER_STRIDE] = headersStart;
             headers[row * HEADER_STRIDE + 1] = recordEnd;
@@ -277,7 +284,7 @@ export function indexRecordBatches(buf: Buffer): FetchedColumns | undefined {
       }
       at = end;
     }
-    return { bytes: buf, columns, rows: row, firstRow: 0, control, headers };
+    return { bytes: buf, columns, rows: row, firstRow: 0, control, headers, events };
   } catch (err) {
     if (err instanceof Unsupported) return undefined;
     throw err;
@@ -296,7 +303,7 @@ export function indexRecordBatches(buf: Buffer): FetchedColumns | undefined {
  * buffer per partition and fetch.
  */
 export function blockOf(topic: string, partition: number, fetched: FetchedColumns, from: number, inPlace = false): RecordBlock | undefined {
-  const { columns, control, bytes, rows, headers } = fetched;
+  const { columns, control, bytes, rows, headers, events } = fetched;
   let kept = 0;
   let start = Infinity;
   let end = 0;
@@ -314,8 +321,10 @@ export function blockOf(topic: string, partition: number, fetched: FetchedColumn
   const own = share >= 1 / 3 || (inPlace && share >= 1 / 8) ? region : new Uint8Array(region);
   const out = new Float64Array(kept * STRIDE);
   const outHeaders = headers === undefined ? undefined : new Float64Array(kept * HEADER_STRIDE);
+  const outEvents = events === undefined ? undefined : new Uint8Array(kept);
   let o = 0;
   let k = 0;
+  let e = 0;
   for (let row = from; row < rows; row++) {
     if (control !== undefined && control[row] === 1) continue;
     const c = row * STRIDE;
@@ -326,6 +335,8 @@ export function blockOf(topic: string, partition: number, fetched: FetchedColumn
     out[o + 4] = columns[c + 4]! - start;
     out[o + 5] = columns[c + 5]!;
     o += STRIDE;
+    if (outEvents !== undefined) outEvents[e] = events![row]!;
+    e++;
     if (outHeaders !== undefined) {
       const h = row * HEADER_STRIDE;
       // A row without headers keeps 0, 0 (none), whatever `start` is.
@@ -336,5 +347,5 @@ export function blockOf(topic: string, partition: number, fetched: FetchedColumn
       k += HEADER_STRIDE;
     }
   }
-  return new RecordBlock(topic, partition, own, out, 0, kept, outHeaders);
+  return new RecordBlock(topic, partition, own, out, 0, kept, outHeaders, outEvents);
 }

@@ -6,3 +6,4 @@ export * from './partitioning.ts';
 export * from './position-bounds.ts';
 export * from './linked-signal.ts';
 export * from './record-block.ts';
+export * from './cloudevent-headers.ts';

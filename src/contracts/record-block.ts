@@ -1,3 +1,4 @@
+import { cloudEventOfHeaders } from './cloudevent-headers.ts';
 import type { StoredRecord } from './records.ts';
 
 /** Numbers per record in RecordBlock.columns. */
@@ -20,6 +21,34 @@ const EMPTY = new Uint8Array(0);
 const NAMES = new TextDecoder();
 
 /**
+ * A cursor over record bytes that reads zigzag varints (Kafka's record and
+ * header encoding): shared by HeaderReader and the Kafka store's record batch
+ * readers.
+ */
+export class ZigzagCursor<B extends Uint8Array = Uint8Array> {
+  constructor(
+    public buf: B,
+    public pos = 0,
+    public end = 0,
+  ) {}
+
+  varint(): number {
+    const buf = this.buf;
+    let result = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      if (this.pos >= this.end) throw new RangeError('record batch: varint past the end of its record');
+      byte = buf[this.pos++]!;
+      result |= (byte & 0x7f) << shift;
+      shift += 7;
+    } while (byte >= 0x80 && shift < 35);
+    if (byte >= 0x80) throw new RangeError('record batch: varint longer than 5 bytes');
+    return (result >>> 1) ^ -(result & 1);
+  }
+}
+
+/**
  * Reads the headers in bytes[start, end), one per next(): a block's header
  * encoding, which is Kafka's (each header a zigzag varint length and the
  * name's bytes, then a zigzag varint length and the value's bytes, -1 for a
@@ -27,18 +56,19 @@ const NAMES = new TextDecoder();
  * unique within their record. One reader serves any number of records
  * (reset()), so the encoder reads headers without allocating.
  */
-export class HeaderReader {
-  private bytes: Uint8Array = EMPTY;
-  private pos = 0;
-  private end = 0;
+export class HeaderReader extends ZigzagCursor {
   nameStart = 0;
   nameLength = 0;
   valueStart = 0;
   /** -1: a null value. */
   valueLength = 0;
 
+  constructor() {
+    super(EMPTY);
+  }
+
   reset(bytes: Uint8Array, start: number, end: number): this {
-    this.bytes = bytes;
+    this.buf = bytes;
     this.pos = start;
     this.end = end;
     return this;
@@ -56,20 +86,6 @@ export class HeaderReader {
     if (this.pos > this.end) throw new RangeError('record block: a header past the end of its record');
     return true;
   }
-
-  private varint(): number {
-    const bytes = this.bytes;
-    let result = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      if (this.pos >= this.end) throw new RangeError('record block: a header past the end of its record');
-      byte = bytes[this.pos++]!;
-      result |= (byte & 0x7f) << shift;
-      shift += 7;
-    } while (byte >= 0x80 && shift < 35);
-    return (result >>> 1) ^ -(result & 1);
-  }
 }
 
 /**
@@ -79,10 +95,10 @@ export class HeaderReader {
  * the gateway's CPU per received record, docs/benchmarks.md); anything that
  * needs records as objects calls toRecords(), which gives the same records.
  *
- * A store makes blocks only of what they can describe: records without an
- * event, whose offsets and timestamps are exact as doubles (below 2^53), and
- * whose header names are ASCII and unique within their record (HeaderReader).
- * Everything else goes as StoredRecord objects.
+ * A store makes blocks only of what they can describe: records whose offsets
+ * and timestamps are exact as doubles (below 2^53) and whose header names are
+ * ASCII and unique within their record (HeaderReader); a CloudEvent among
+ * them is marked (eventRows). Everything else goes as StoredRecord objects.
  *
  * `columns` holds STRIDE numbers per record: offset, timestamp (ms since the
  * epoch), key start and length, value start and length in `bytes` (length -1:
@@ -104,6 +120,12 @@ export class RecordBlock {
     readonly length: number,
     /** Undefined when no record of the block has headers. */
     readonly headerColumns?: Float64Array,
+    /**
+     * 1 for a record that is a CloudEvent in binary mode (a `ce_id` header:
+     * cloudevent-headers.ts); undefined when none is. A store marks only events
+     * whose attribute and content type values are ASCII.
+     */
+    readonly eventRows?: Uint8Array,
   ) {
     if (length < 1) throw new RangeError('a record block holds at least one record');
   }
@@ -111,6 +133,11 @@ export class RecordBlock {
   /** Where record i's numbers start in `columns`. */
   at(i: number): number {
     return (this.start + i) * STRIDE;
+  }
+
+  /** Whether record i is a CloudEvent (its headers then carry the event's attributes). */
+  isEvent(i: number): boolean {
+    return this.eventRows !== undefined && this.eventRows[this.start + i] === 1;
   }
 
   /** Where record i's headers start in `bytes` (headersEnd(i) equal to it: it has none). */
@@ -139,7 +166,7 @@ export class RecordBlock {
   /** Records [from, to) as a block sharing these columns; undefined when empty. */
   slice(from: number, to = this.length): RecordBlock | undefined {
     if (to <= from) return undefined;
-    return new RecordBlock(this.topic, this.partition, this.bytes, this.columns, this.start + from, to - from, this.headerColumns);
+    return new RecordBlock(this.topic, this.partition, this.bytes, this.columns, this.start + from, to - from, this.headerColumns, this.eventRows);
   }
 
   /** The records after `offset`; the block itself when none is at or below it, undefined when none is left. */
@@ -150,19 +177,22 @@ export class RecordBlock {
     return first === 0 ? this : this.slice(first);
   }
 
-  /** Record i as a StoredRecord; its key and value are views of `bytes`. */
+  /** Record i as a StoredRecord; its key, value and header values are views of `bytes`. */
   record(i: number): StoredRecord {
     const c = this.columns;
     const at = (this.start + i) * STRIDE;
+    const value = this.view(c[at + VALUE_START]!, c[at + VALUE_LENGTH]!);
+    const all = this.headers(i);
+    const { event, headers } = this.isEvent(i) ? cloudEventOfHeaders(all, value) : { event: null, headers: all };
     return {
       topic: this.topic,
       partition: this.partition,
       offset: BigInt(c[at + OFFSET]!),
       timestamp: new Date(c[at + TIMESTAMP]!),
       key: this.view(c[at + KEY_START]!, c[at + KEY_LENGTH]!),
-      value: this.view(c[at + VALUE_START]!, c[at + VALUE_LENGTH]!),
-      event: null,
-      headers: this.headers(i),
+      value,
+      event,
+      headers,
     };
   }
 

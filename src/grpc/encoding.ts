@@ -1,4 +1,12 @@
-import { HeaderReader, RecordColumn, SluiceError, type RecordBlock, type StoredRecord } from '../contracts/index.ts';
+import {
+  CLOUDEVENT_HEADER_PREFIX,
+  CONTENT_TYPE_HEADER,
+  HeaderReader,
+  RecordColumn,
+  SluiceError,
+  type RecordBlock,
+  type StoredRecord,
+} from '../contracts/index.ts';
 import { binaryModeHeaders, toStructuredCloudEvent } from './cloudevents-json.ts';
 import { framedBuffer, MESSAGE_PREFIX, messagesBuffer } from './framed-messages.ts';
 import type { ContentFormat } from './mappers.ts';
@@ -513,15 +521,36 @@ export function encodePublishBatchReply(results: readonly PublishResultFields[])
 
 /** Size of the Record message of block row `at` (format BINARY or binary mode: a plain record is sent as it is). */
 function blockInnerSize(c: Float64Array, at: number, replayThrough: number): number {
+  const valueLength = c[at + RecordColumn.VALUE_LENGTH]!;
+  return blockCommonSize(c, at, replayThrough) + (valueLength > 0 ? 1 + varintSize(valueLength) + valueLength : 0);
+}
+
+/** Size of the fields every Record and LiiklusEventRecord of a block row has: offset, key, timestamp, replay flag. */
+function blockCommonSize(c: Float64Array, at: number, replayThrough: number): number {
   const offset = c[at + RecordColumn.OFFSET]!;
   const keyLength = c[at + RecordColumn.KEY_LENGTH]!;
-  const valueLength = c[at + RecordColumn.VALUE_LENGTH]!;
   let size = timestampFieldSize(c[at + RecordColumn.TIMESTAMP]!);
   if (offset !== 0) size += 1 + varintSize(offset);
   if (keyLength > 0) size += 1 + varintSize(keyLength) + keyLength;
-  if (valueLength > 0) size += 1 + varintSize(valueLength) + valueLength;
   if (offset <= replayThrough) size += 2;
   return size;
+}
+
+/** Writes a block row's reply tag and length, then its offset and key (the fields before its value or event). */
+function writeBlockHead(w: Writer, tag: number, inner: number, bytes: Uint8Array, c: Float64Array, at: number): void {
+  w.varint(tag);
+  w.varint(inner);
+  const offset = c[at + RecordColumn.OFFSET]!;
+  if (offset !== 0) {
+    w.varint(RECORD_OFFSET);
+    w.varint(offset);
+  }
+  const keyLength = c[at + RecordColumn.KEY_LENGTH]!;
+  if (keyLength > 0) {
+    w.varint(RECORD_KEY);
+    w.varint(keyLength);
+    copyInto(w, bytes, c[at + RecordColumn.KEY_START]!, keyLength);
+  }
 }
 
 /** Copies `length` bytes: a loop below a few dozen bytes, where a view plus a native copy costs more. */
@@ -565,19 +594,8 @@ function writeBlockHeaders(w: Writer, bytes: Uint8Array, start: number, end: num
 }
 
 function writeBlockReply(w: Writer, bytes: Uint8Array, c: Float64Array, at: number, replayThrough: number, inner: number): void {
-  w.varint(REPLY_RECORD);
-  w.varint(inner);
+  writeBlockHead(w, REPLY_RECORD, inner, bytes, c, at);
   const offset = c[at + RecordColumn.OFFSET]!;
-  if (offset !== 0) {
-    w.varint(RECORD_OFFSET);
-    w.varint(offset);
-  }
-  const keyLength = c[at + RecordColumn.KEY_LENGTH]!;
-  if (keyLength > 0) {
-    w.varint(RECORD_KEY);
-    w.varint(keyLength);
-    copyInto(w, bytes, c[at + RecordColumn.KEY_START]!, keyLength);
-  }
   const valueLength = c[at + RecordColumn.VALUE_LENGTH]!;
   if (valueLength > 0) {
     w.varint(RECORD_VALUE);
@@ -585,6 +603,123 @@ function writeBlockReply(w: Writer, bytes: Uint8Array, c: Float64Array, at: numb
     copyInto(w, bytes, c[at + RecordColumn.VALUE_START]!, valueLength);
   }
   writeTimestampAndReplay(w, c[at + RecordColumn.TIMESTAMP]!, offset <= replayThrough);
+}
+
+/** What a header of an event row is to its LiiklusEvent: one of its own fields, an extension, or neither. */
+const enum EventHeader {
+  Other,
+  Id,
+  Type,
+  Source,
+  Time,
+  SpecVersion,
+  ContentType,
+  Extension,
+}
+
+const ascii = (text: string) => Buffer.from(text, 'latin1');
+const CE_PREFIX = ascii(CLOUDEVENT_HEADER_PREFIX);
+const CONTENT_TYPE = ascii(CONTENT_TYPE_HEADER);
+/** The own attributes by name after the prefix, with the field each is written to (0: none, specversion is implied). */
+const OWN_ATTRIBUTES: Array<[Buffer, EventHeader, number]> = [
+  [ascii('id'), EventHeader.Id, EVENT_ID],
+  [ascii('type'), EventHeader.Type, EVENT_TYPE],
+  [ascii('source'), EventHeader.Source, EVENT_SOURCE],
+  [ascii('time'), EventHeader.Time, EVENT_TIME],
+  [ascii('specversion'), EventHeader.SpecVersion, 0],
+];
+
+function bytesEqual(bytes: Uint8Array, start: number, length: number, expected: Buffer): boolean {
+  if (length !== expected.length) return false;
+  for (let i = 0; i < length; i++) if (bytes[start + i] !== expected[i]) return false;
+  return true;
+}
+
+/** Classifies the header the reader is at (an event row's: cloudevent-headers.ts). */
+function eventHeader(bytes: Uint8Array, h: HeaderReader): EventHeader {
+  const { nameStart, nameLength } = h;
+  if (bytesEqual(bytes, nameStart, nameLength, CONTENT_TYPE)) return EventHeader.ContentType;
+  if (nameLength < CE_PREFIX.length || !bytesEqual(bytes, nameStart, CE_PREFIX.length, CE_PREFIX)) return EventHeader.Other;
+  const start = nameStart + CE_PREFIX.length;
+  const length = nameLength - CE_PREFIX.length;
+  for (const [name, kind] of OWN_ATTRIBUTES) if (bytesEqual(bytes, start, length, name)) return kind;
+  return EventHeader.Extension;
+}
+
+/** Where an event row's own attributes lie in the block's bytes (start, length; length 0: absent or empty), by EventHeader. */
+const eventAttributes = new Float64Array(2 * (EventHeader.ContentType + 1));
+/** The fields an event row's own attributes are written to, in LiiklusEvent's order, with their EventHeader. */
+const EVENT_FIELDS: Array<[EventHeader, number]> = [
+  [EventHeader.Id, EVENT_ID],
+  [EventHeader.Type, EVENT_TYPE],
+  [EventHeader.Source, EVENT_SOURCE],
+  [EventHeader.Time, EVENT_TIME],
+  [EventHeader.ContentType, EVENT_CONTENT_TYPE],
+];
+
+/**
+ * Size of the LiiklusEvent of an event row, as writeEvent writes the event
+ * fromKafkaMessage makes of it: own attributes and content type as text
+ * (ASCII here: a store marks no other event), the value as data, the other
+ * `ce_*` headers as extensions in their order. Leaves the attributes' places
+ * in eventAttributes for writeBlockEvent.
+ */
+function blockEventSize(bytes: Uint8Array, headersStart: number, headersEnd: number, valueLength: number): number {
+  eventAttributes.fill(0);
+  let size = 0;
+  const h = headerReader.reset(bytes, headersStart, headersEnd);
+  while (h.next()) {
+    const kind = eventHeader(bytes, h);
+    if (kind === EventHeader.Other || kind === EventHeader.SpecVersion) continue;
+    const length = Math.max(h.valueLength, 0);
+    if (kind === EventHeader.Extension) {
+      size += lenField(EVENT_EXTENSIONS, entrySize(h.nameLength - CE_PREFIX.length, length));
+    } else {
+      eventAttributes[2 * kind] = h.valueStart;
+      eventAttributes[2 * kind + 1] = length;
+    }
+  }
+  for (const [kind, field] of EVENT_FIELDS) {
+    const length = eventAttributes[2 * kind + 1]!;
+    if (length > 0) size += lenField(field, length);
+  }
+  if (valueLength > 0) size += lenField(EVENT_DATA, valueLength);
+  return size;
+}
+
+function writeBlockEvent(w: Writer, bytes: Uint8Array, headersStart: number, headersEnd: number, valueStart: number, valueLength: number): void {
+  blockEventSize(bytes, headersStart, headersEnd, valueLength);
+  for (const [kind, field] of EVENT_FIELDS) {
+    const length = eventAttributes[2 * kind + 1]!;
+    if (length === 0) continue;
+    w.varint(field);
+    w.varint(length);
+    copyInto(w, bytes, eventAttributes[2 * kind]!, length);
+  }
+  if (valueLength > 0) {
+    w.varint(EVENT_DATA);
+    w.varint(valueLength);
+    copyInto(w, bytes, valueStart, valueLength);
+  }
+  const h = headerReader.reset(bytes, headersStart, headersEnd);
+  while (h.next()) {
+    if (eventHeader(bytes, h) !== EventHeader.Extension) continue;
+    const nameLength = h.nameLength - CE_PREFIX.length;
+    const valueBytes = Math.max(h.valueLength, 0);
+    w.varint(EVENT_EXTENSIONS);
+    w.varint(entrySize(nameLength, valueBytes));
+    w.varint(ENTRY_KEY);
+    w.varint(nameLength);
+    copyInto(w, bytes, h.nameStart + CE_PREFIX.length, nameLength);
+    w.varint(ENTRY_VALUE);
+    w.varint(valueBytes);
+    copyInto(w, bytes, h.valueStart, valueBytes);
+  }
+}
+
+/** Size of the LiiklusEventRecord of an event row whose event is `eventSize` bytes. */
+function blockEventInnerSize(c: Float64Array, at: number, replayThrough: number, eventSize: number): number {
+  return blockCommonSize(c, at, replayThrough) + lenField(RECORD_EVENT, eventSize);
 }
 
 /**
@@ -596,25 +731,39 @@ function writeBlockReply(w: Writer, bytes: Uint8Array, c: Float64Array, at: numb
  */
 export class BlockReplies extends Replies {
   private readonly inners: Int32Array;
+  /** For format LIIKLUS_EVENT: the size of each record's event. */
+  private readonly events: Int32Array | undefined;
   private readonly replayThrough: number;
 
   constructor(
     readonly block: RecordBlock,
     replayThrough: bigint,
+    /** 'event': LiiklusEventRecord replies (format LIIKLUS_EVENT) of a block's CloudEvents. */
+    private readonly format: 'binary' | 'event' = 'binary',
   ) {
     super();
     this.inners = new Int32Array(block.length);
+    this.events = format === 'event' ? new Int32Array(block.length) : undefined;
     this.replayThrough = Number(replayThrough);
   }
 
-  /** The size of record i's ReceiveReply. */
+  /** The size of record i's ReceiveReply; for format LIIKLUS_EVENT, throws NotAnEventError for a record that is no event. */
   size(i: number): number {
     const block = this.block;
-    let inner = blockInnerSize(block.columns, block.at(i), this.replayThrough);
-    if (block.headerColumns !== undefined) {
-      const start = block.headersStart(i);
-      const end = block.headersEnd(i);
-      if (end > start) inner += blockHeadersSize(block.bytes, start, end);
+    const at = block.at(i);
+    let inner: number;
+    if (this.events !== undefined) {
+      if (!block.isEvent(i)) throw new NotAnEventError(block.record(i));
+      const event = blockEventSize(block.bytes, block.headersStart(i), block.headersEnd(i), block.columns[at + RecordColumn.VALUE_LENGTH]!);
+      this.events[i] = event;
+      inner = blockEventInnerSize(block.columns, at, this.replayThrough, event);
+    } else {
+      inner = blockInnerSize(block.columns, at, this.replayThrough);
+      if (block.headerColumns !== undefined) {
+        const start = block.headersStart(i);
+        const end = block.headersEnd(i);
+        if (end > start) inner += blockHeadersSize(block.bytes, start, end);
+      }
     }
     this.inners[i] = inner;
     return lenField(REPLY_RECORD, inner);
@@ -626,11 +775,27 @@ export class BlockReplies extends Replies {
 
   protected write(w: Writer, i: number): void {
     const block = this.block;
+    if (this.events !== undefined) {
+      this.writeEventReply(w, i);
+      return;
+    }
     writeBlockReply(w, block.bytes, block.columns, block.at(i), this.replayThrough, this.inners[i]!);
     if (block.headerColumns !== undefined) {
       const start = block.headersStart(i);
       const end = block.headersEnd(i);
       if (end > start) writeBlockHeaders(w, block.bytes, start, end);
     }
+  }
+
+  /** A LiiklusEventRecord reply, as writeReply writes one for format 'event'. */
+  private writeEventReply(w: Writer, i: number): void {
+    const { bytes, columns: c } = this.block;
+    const at = this.block.at(i);
+    writeBlockHead(w, REPLY_EVENT_RECORD, this.inners[i]!, bytes, c, at);
+    const offset = c[at + RecordColumn.OFFSET]!;
+    w.varint(RECORD_EVENT);
+    w.varint(this.events![i]!);
+    writeBlockEvent(w, bytes, this.block.headersStart(i), this.block.headersEnd(i), c[at + RecordColumn.VALUE_START]!, c[at + RecordColumn.VALUE_LENGTH]!);
+    writeTimestampAndReplay(w, c[at + RecordColumn.TIMESTAMP]!, offset <= this.replayThrough);
   }
 }

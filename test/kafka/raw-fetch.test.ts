@@ -9,9 +9,9 @@ import { kafkaSource, makeStore, plainKafka, readPlain } from './helpers.ts';
  * (drivers/kafkajs/raw-messages.ts): plain records reach the reader as
  * RecordBlocks, and kafkajs's rules still hold on a real broker: control
  * records and aborted transactions are never delivered, records with headers
- * come as blocks with their headers (as objects where a block cannot carry
- * them: a CloudEvent, a repeated header name), and another kafkajs consumer in
- * the process is untouched.
+ * come as blocks with their headers, CloudEvents too (as objects where a
+ * block cannot carry them: a repeated header name), and another kafkajs
+ * consumer in the process is untouched.
  * A fetch response is read into one buffer (drivers/kafkajs/response-socket.ts)
  * and never copied whole.
  */
@@ -139,22 +139,24 @@ describe('Kafka records store (kafkajs): records as blocks', () => {
     expect(Buffer.from(got[1]!.value!).toString()).toBe('no headers');
   });
 
-  it('a fetch with a CloudEvent or a repeated header name comes as objects (what a block cannot carry)', async () => {
-    const topic = uniqueName('raw-event-headers');
-    await produce(topic, (kafka) =>
-      send(kafka, topic, [
-        { value: 'event', headers: { ce_id: '1', ce_type: 't', ce_source: 's', ce_specversion: '1.0' } },
-        { value: 'twice', headers: { trace: ['first', 'second'] } },
-        { value: 'plain' },
-      ]),
-    );
-    const runs = await readRuns(topic, 3);
+  it('CloudEvents come as blocks, their attributes as the event; a fetch with a repeated header name comes as objects', async () => {
+    const events = uniqueName('raw-events');
+    const event = { ce_id: '1', ce_type: 't', ce_source: 's', ce_specversion: '1.0', ce_tenant: 'x', 'content-type': 'text/plain', trace: 'abc' };
+    await produce(events, (kafka) => send(kafka, events, [{ value: 'event', headers: event }, { value: 'plain' }]));
+    const eventRuns = await readRuns(events, 2);
+    expect(eventRuns.every((run) => run instanceof RecordBlock)).toBe(true);
+    const [got, plain] = records(eventRuns);
+    expect(got!.event).toMatchObject({ id: '1', type: 't', source: 's', time: '', dataContentType: 'text/plain', extensions: { tenant: 'x' } });
+    expect(Buffer.from(got!.event!.data).toString()).toBe('event');
+    expect([...got!.headers.keys()]).toEqual(['trace']);
+    expect(plain!.event).toBeNull();
+
+    const repeated = uniqueName('raw-repeated-header');
+    await produce(repeated, (kafka) => send(kafka, repeated, [{ value: 'twice', headers: { trace: ['first', 'second'] } }, { value: 'plain' }]));
+    const runs = await readRuns(repeated, 2);
     expect(runs.every((run) => Array.isArray(run))).toBe(true);
-    const got = records(runs);
-    expect(got.map((r) => Buffer.from(r.value!).toString())).toEqual(['event', 'twice', 'plain']);
-    expect(got[0]!.event?.id).toBe('1');
     // The last value of a repeated name counts, as Kafka's lastHeader.
-    expect(Buffer.from(got[1]!.headers.get('trace')!).toString()).toBe('second');
+    expect(Buffer.from(records(runs)[0]!.headers.get('trace')!).toString()).toBe('second');
   });
 
   it('another kafkajs consumer in the process reads the same records as messages, while a gateway group reads blocks', async () => {

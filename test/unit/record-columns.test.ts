@@ -7,7 +7,7 @@ import { decodeRecordBatches } from '../../plugins/kafka-records/drivers/kafkajs
 import { blockOf, indexRecordBatches, inflateRecordBatches } from '../../plugins/kafka-records/record-columns.ts';
 import { gunzipSync } from 'node:zlib';
 import { RecordBlock } from '../../src/contracts/index.ts';
-import { BlockReplies, encodeReceiveReply, MeasuredReplies } from '../../src/grpc/encoding.ts';
+import { BlockReplies, encodeReceiveReply, MeasuredReplies, NotAnEventError } from '../../src/grpc/encoding.ts';
 import { batch, encode, messages, type Batch } from '../support/record-batches.ts';
 
 /**
@@ -22,12 +22,22 @@ const plainBatch = batch.map((b) => ({ ...b, gzip: false, firstOffset: b.firstOf
 const withHeaders = batch.map((b) => ({ ...b, gzip: false, firstOffset: b.firstOffset % 1_000_000n }));
 const batches = fc.array(fc.oneof({ arbitrary: plainBatch, weight: 3 }, { arbitrary: withHeaders, weight: 2 }, { arbitrary: batch, weight: 1 }), { minLength: 1, maxLength: 4 });
 
+const isAscii = (text: string | Uint8Array) => [...text].every((ch) => (typeof ch === 'number' ? ch : ch.charCodeAt(0)) < 0x80);
 /**
- * Headers a block carries: ASCII names, each once in its record, none a
- * CloudEvent's `ce_id` (the object path makes an event of that record).
+ * Headers a block carries: ASCII names, each once in its record; for a
+ * CloudEvent (a `ce_id` header), ASCII values of its `ce_*` and `content-type`
+ * headers and no extension name starting with a digit.
  */
-const carriableHeaders = (headers: Record<string, Buffer | Buffer[]>) =>
-  Object.entries(headers).every(([name, value]) => !(Array.isArray(value) && value.length > 1) && name !== 'ce_id' && [...name].every((ch) => ch.charCodeAt(0) < 0x80));
+const carriableHeaders = (headers: Record<string, Buffer | Buffer[]>) => {
+  const entries = Object.entries(headers);
+  if (!entries.every(([name, value]) => !(Array.isArray(value) && value.length > 1) && isAscii(name))) return false;
+  if (!('ce_id' in headers)) return true;
+  return entries.every(([name, value]) => {
+    if (!name.startsWith('ce_') && name !== 'content-type') return true;
+    const bytes = Array.isArray(value) ? value[0]! : value;
+    return isAscii(bytes) && !/^ce_[0-9]/.test(name);
+  });
+};
 
 /** The record batches of a partition as a fetch response holds them, without the size before them. */
 async function body(list: Batch[], cut: number): Promise<Buffer> {
@@ -111,7 +121,11 @@ describe('record columns: the receive path without an object per record', () => 
   });
 
   it('a block holds the records fromKafkaMessage makes of them, headers included, from any row, control records left out, and replies in the same bytes (property)', async () => {
-    const blockBatch = fc.oneof(plainBatch, withHeaders.map((b) => ({ ...b, records: b.records.map((r) => ({ ...r, headers: carriableHeaders(r.headers) ? r.headers : {} })) })));
+    const carriable = (r: Batch['records'][number]) => (carriableHeaders(r.headers) ? r.headers : {});
+    // Every record a CloudEvent: its id added to what headers it can carry.
+    const eventBatch = withHeaders.map((b) => ({ ...b, records: b.records.map((r, i) => ({ ...r, headers: { ...carriable(r), ce_id: Buffer.from(`id-${i}`) } })) }))
+      .filter((b) => b.records.every((r) => carriableHeaders(r.headers)));
+    const blockBatch = fc.oneof(plainBatch, withHeaders.map((b) => ({ ...b, records: b.records.map((r) => ({ ...r, headers: carriable(r) })) })), eventBatch);
     await fc.assert(
       fc.asyncProperty(fc.array(blockBatch, { minLength: 1, maxLength: 3 }), fc.nat(), fc.integer({ min: -1, max: 1_000_100 }), async (list, fromSeed, replay) => {
         const buf = await body(list, 0);
@@ -137,6 +151,23 @@ describe('record columns: the receive path without an object per record', () => 
         expect(pins).toBe(3 * block!.bytes.byteLength >= buf.buffer.byteLength);
 
         const replayThrough = BigInt(replay);
+        if (block!.eventRows !== undefined) {
+          // CloudEvents: as LiiklusEvent, the same bytes as from the objects; a record that is no event refused alike.
+          const events = new BlockReplies(block!, replayThrough, 'event');
+          const eventObjects = new MeasuredReplies('event');
+          for (let i = 0; i < records.length; i++) {
+            const replayed = records[i]!.offset <= replayThrough;
+            if (records[i]!.event === null) {
+              expect(() => events.size(i)).toThrow(NotAnEventError);
+              expect(() => new MeasuredReplies('event').add(records[i]!, replayed)).toThrow(NotAnEventError);
+              continue;
+            }
+            expect(events.size(i)).toBe(eventObjects.add(records[i]!, replayed));
+            expect(events.encodeOne(i)).toEqual(encodeReceiveReply(records[i]!, 'event', replayed));
+          }
+          if (records.every((r) => r.event !== null)) expect(events.encodeBatch(0, records.length)).toEqual(eventObjects.encodeBatch(0, records.length));
+          return;
+        }
         const fromBlock = new BlockReplies(block!, replayThrough);
         const fromObjects = new MeasuredReplies('binary');
         for (let i = 0; i < records.length; i++) {
@@ -198,6 +229,14 @@ describe('record columns: the receive path without an object per record', () => 
     const replies = new BlockReplies(block, -1n);
     replies.size(0);
     expect(replies.encodeOne(0)).toEqual(encodeReceiveReply(expected, 'binary', false));
+  });
+
+  it('declines a CloudEvent whose extension name starts with a digit (the object path orders integer-like names first)', async () => {
+    const headers = { ce_id: Buffer.from('1'), ce_b: Buffer.from('x'), ce_1: Buffer.from('y') };
+    const buf = await body([{ records: [{ key: null, value: Buffer.from('v'), timestampDelta: 0, headers }], firstOffset: 0n, firstTimestamp: 7, gzip: false, transactional: false, logAppendTime: false, control: false, producerId: -1n }], 0);
+    expect(indexRecordBatches(buf)).toBeUndefined();
+    const [message] = await decodeRecordBatches(buf);
+    expect(Object.keys(fromKafkaMessage('t', 0, message as FetchedMessage).event!.extensions)).toEqual(['1', 'b']);
   });
 
   it('after() and slice() narrow a block to the records past an offset', async () => {

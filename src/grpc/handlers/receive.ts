@@ -183,15 +183,17 @@ type EncodableReplies = Pick<BlockReplies, 'encodeOne' | 'encodeBatch' | 'encode
  * A batch's replies, measured one by one (measure(i) returns the size of
  * reply i, and throws for a record the format cannot carry or that is larger
  * than a message may be): from a block's columns where the format sends a
- * plain record as it is, else from the records as objects.
+ * plain record as it is (or a CloudEvent as LiiklusEvent), else from the records as objects.
  */
 function measured(
   { records, replayThrough }: DeliveredBatch,
   format: ContentFormat,
   maxMessageBytes: number | undefined,
 ): { replies: EncodableReplies; measure: (i: number) => number; length: number } {
-  if (records instanceof RecordBlock && format !== 'event') {
-    const replies = new BlockReplies(records, replayThrough);
+  // A block's events, as LiiklusEvent or not at all: the other formats rewrite an event (a JSON
+  // document, or its headers rebuilt), which takes the records as objects.
+  if (records instanceof RecordBlock && (format === 'event' || records.eventRows === undefined)) {
+    const replies = new BlockReplies(records, replayThrough, format === 'event' ? 'event' : 'binary');
     const measure = (i: number) => {
       const size = replies.size(i);
       if (size > (maxMessageBytes ?? Infinity)) checkReplySize(records.record(i), size, maxMessageBytes);

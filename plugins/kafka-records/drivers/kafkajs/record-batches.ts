@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { indexRecordBatches, inflateRecordBatches, ZigzagCursor } from '../../record-columns.ts';
+import { ZigzagCursor } from '../../../../src/contracts/index.ts';
+import { indexRecordBatches, inflateRecordBatches } from '../../record-columns.ts';
 import { kafkajsVersionMismatch, type Installation } from './kafkajs-version.ts';
 import { inRawFetch, RawMessages } from './raw-messages.ts';
 
@@ -70,7 +71,7 @@ export interface KafkajsMessage {
 class PartialBatch extends Error {}
 
 /** A cursor over one buffer: Kafka's zigzag varints, kafkajs's semantics for nulls. */
-class Reader extends ZigzagCursor {
+class Reader extends ZigzagCursor<Buffer> {
   /** A zigzag varlong as a bigint when it does not fit a double exactly, else as a number. */
   varlong(): number | bigint {
     let result = 0;
