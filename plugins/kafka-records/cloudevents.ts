@@ -114,7 +114,9 @@ function lastValue(value: NonNullable<FetchedMessage['headers']>[string]): Heade
   return (Array.isArray(value) ? value.at(-1) : value) as HeaderValue;
 }
 
-function headerBytes(last: NonNullable<HeaderValue>, copyBytes: (bytes: Buffer) => Uint8Array): Uint8Array {
+/** A header's value as bytes, copied with `copyBytes`; proto3 bytes cannot be null: a null value becomes an empty one (docs/headers.md). */
+function headerBytes(last: Exclude<HeaderValue, undefined>, copyBytes: (bytes: Buffer) => Uint8Array): Uint8Array {
+  if (last === null) return EMPTY;
   return typeof last === 'string' ? encoder.encode(last) : copyBytes(last);
 }
 
@@ -150,7 +152,7 @@ export function fromKafkaMessage(
       const last = lastValue(kafkaHeaders[name]!);
       if (last === undefined) continue;
       if (headers === NO_HEADERS) headers = new Map();
-      headers.set(name, last === null ? EMPTY : headerBytes(last, copyBytes));
+      headers.set(name, headerBytes(last, copyBytes));
     }
     return { topic, partition, offset, timestamp, key, value, event: null, headers };
   }
@@ -173,7 +175,7 @@ export function fromKafkaMessage(
       event.dataContentType = headerText(last);
     } else {
       if (headers === NO_HEADERS) headers = new Map();
-      headers.set(name, last === null ? EMPTY : headerBytes(last, copyBytes));
+      headers.set(name, headerBytes(last, copyBytes));
     }
   }
   return { topic, partition, offset, timestamp, key, value, event, headers };

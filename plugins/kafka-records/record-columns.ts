@@ -322,30 +322,25 @@ export function blockOf(topic: string, partition: number, fetched: FetchedColumn
   const out = new Float64Array(kept * STRIDE);
   const outHeaders = headers === undefined ? undefined : new Float64Array(kept * HEADER_STRIDE);
   const outEvents = events === undefined ? undefined : new Uint8Array(kept);
-  let o = 0;
-  let k = 0;
-  let e = 0;
-  for (let row = from; row < rows; row++) {
+  // n: the row's place in the block.
+  for (let row = from, n = 0; row < rows; row++) {
     if (control !== undefined && control[row] === 1) continue;
     const c = row * STRIDE;
+    const o = n * STRIDE;
     out[o] = columns[c]!;
     out[o + 1] = columns[c + 1]!;
     out[o + 2] = columns[c + 2]! - start;
     out[o + 3] = columns[c + 3]!;
     out[o + 4] = columns[c + 4]! - start;
     out[o + 5] = columns[c + 5]!;
-    o += STRIDE;
-    if (outEvents !== undefined) outEvents[e] = events![row]!;
-    e++;
-    if (outHeaders !== undefined) {
-      const h = row * HEADER_STRIDE;
-      // A row without headers keeps 0, 0 (none), whatever `start` is.
-      if (headers![h + 1]! > headers![h]!) {
-        outHeaders[k] = headers![h]! - start;
-        outHeaders[k + 1] = headers![h + 1]! - start;
-      }
-      k += HEADER_STRIDE;
+    if (outEvents !== undefined) outEvents[n] = events![row]!;
+    const h = row * HEADER_STRIDE;
+    // A row without headers keeps 0, 0 (none), whatever `start` is.
+    if (outHeaders !== undefined && headers![h + 1]! > headers![h]!) {
+      outHeaders[n * HEADER_STRIDE] = headers![h]! - start;
+      outHeaders[n * HEADER_STRIDE + 1] = headers![h + 1]! - start;
     }
+    n++;
   }
   return new RecordBlock(topic, partition, own, out, 0, kept, outHeaders, outEvents);
 }

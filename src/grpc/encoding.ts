@@ -620,13 +620,13 @@ const enum EventHeader {
 const ascii = (text: string) => Buffer.from(text, 'latin1');
 const CE_PREFIX = ascii(CLOUDEVENT_HEADER_PREFIX);
 const CONTENT_TYPE = ascii(CONTENT_TYPE_HEADER);
-/** The own attributes by name after the prefix, with the field each is written to (0: none, specversion is implied). */
-const OWN_ATTRIBUTES: Array<[Buffer, EventHeader, number]> = [
-  [ascii('id'), EventHeader.Id, EVENT_ID],
-  [ascii('type'), EventHeader.Type, EVENT_TYPE],
-  [ascii('source'), EventHeader.Source, EVENT_SOURCE],
-  [ascii('time'), EventHeader.Time, EVENT_TIME],
-  [ascii('specversion'), EventHeader.SpecVersion, 0],
+/** The own attributes by name after the prefix (EVENT_FIELDS says where each is written; specversion is implied). */
+const OWN_ATTRIBUTES: Array<[Buffer, EventHeader]> = [
+  [ascii('id'), EventHeader.Id],
+  [ascii('type'), EventHeader.Type],
+  [ascii('source'), EventHeader.Source],
+  [ascii('time'), EventHeader.Time],
+  [ascii('specversion'), EventHeader.SpecVersion],
 ];
 
 function bytesEqual(bytes: Uint8Array, start: number, length: number, expected: Buffer): boolean {
@@ -725,7 +725,8 @@ function blockEventInnerSize(c: Float64Array, at: number, replayThrough: number,
 /**
  * The replies of a RecordBlock, written straight from its columns (no
  * object per record), for formats that send a plain record as it is
- * (BINARY, cloudevents binary mode): the same bytes MeasuredReplies writes
+ * (BINARY, cloudevents binary mode) and, for a block's CloudEvents, as
+ * LiiklusEvent (format LIIKLUS_EVENT): the same bytes MeasuredReplies writes
  * for the block's records (test/unit/record-columns.test.ts). Each record is
  * measured once, by size(i), before it is encoded.
  */
@@ -739,7 +740,7 @@ export class BlockReplies extends Replies {
     readonly block: RecordBlock,
     replayThrough: bigint,
     /** 'event': LiiklusEventRecord replies (format LIIKLUS_EVENT) of a block's CloudEvents. */
-    private readonly format: 'binary' | 'event' = 'binary',
+    format: 'binary' | 'event' = 'binary',
   ) {
     super();
     this.inners = new Int32Array(block.length);
