@@ -59,6 +59,8 @@ const Schema = z.object({
   RETRY_BACKOFF_INITIAL_MS: z.coerce.number().int('must be an integer').min(0).max(604_800_000).default(1_000),
   RETRY_BACKOFF_MAX_MS: z.coerce.number().int('must be an integer').min(0).max(604_800_000).default(60_000),
   RETRY_BACKOFF_FACTOR: z.coerce.number().min(1).max(100).default(2),
+  /** V8's old-generation growth between full collections, in percent (src/heap-growth.ts); 0 leaves V8's own. */
+  HEAP_GROWING_PERCENT: z.coerce.number().int('must be an integer').min(0).max(1_000).default(300),
 });
 
 export type GatewayConfig = z.infer<typeof Schema>;

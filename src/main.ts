@@ -3,6 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { startSluice, type RunningSluice } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { applyHeapGrowth } from './heap-growth.ts';
 import { createLogger } from './logger.ts';
 import { describeStartup } from './startup-log.ts';
 
@@ -15,6 +16,8 @@ export async function main(env: Readonly<Record<string, string | undefined>> = p
     exitWithConfigError(err);
   }
   const logger = createLogger(config.gateway.LOG_LEVEL);
+  const heapGrowth = applyHeapGrowth(config.gateway.HEAP_GROWING_PERCENT);
+  if (heapGrowth !== undefined) logger.debug({ flag: heapGrowth }, 'V8 heap growth set');
   // grpc-js's own log lines ("E No address added ...") go to our log, not raw to stderr.
   grpc.setLogger({ error: (...args: unknown[]) => logger.warn({ source: 'grpc-js' }, format(...args)) });
   // Signals are handled from the very start: one that arrives while the stores
