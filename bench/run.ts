@@ -22,12 +22,18 @@ const benches: Array<{ file: string; env?: Record<string, string>; label: string
 ];
 
 let failed = 0;
+const began = Date.now();
+const seconds = (since: number) => Math.round((Date.now() - since) / 1000);
 // BENCH_QUICK=1: the side-by-side smoke test alone (it asserts that the run works and writes its files).
 for (const bench of quick ? benches.slice(0, 1) : benches) {
   const path = fileURLToPath(new URL(bench.file, import.meta.url));
   if (!existsSync(path)) continue;
   console.log(`\n## ${bench.label} (bench/${bench.file})`);
+  const started = Date.now();
   const run = spawnSync(tsx, [path], { stdio: 'inherit', env: { ...process.env, ...bench.env } });
   if (run.status !== 0) failed++;
+  // Each part's time, for the 15-minute budget of the whole run.
+  console.log(`(bench/${bench.file}: ${seconds(started)} s)`);
 }
+console.log(`\nbench: ${seconds(began)} s in all${failed > 0 ? `, ${failed} failed` : ''}`);
 process.exit(failed === 0 ? 0 : 1);
