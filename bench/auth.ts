@@ -14,7 +14,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withToken } from '../test/support/auth.ts';
-import { countRecords } from './lib/sluice.ts';
+import { countRecords, fillTopic } from './lib/sluice.ts';
 import { TestClient } from '../test/support/client.ts';
 import { spawnGateway, type GatewayProcess } from '../test/support/process.ts';
 import { AUDIENCE, jwks, signingKey, token } from '../test/support/security.ts';
@@ -74,7 +74,7 @@ async function round(side: Side, n: number) {
   await pool(PUBLISH, () => side.client.publish({ topic, value: VALUE }));
   side.publish.push(PUBLISH / (Number(process.hrtime.bigint() - started) / 1e9));
   side.publishCpu.push((cpuMicros(pid) - cpu) / PUBLISH);
-  await pool(RECEIVE - PUBLISH, () => side.client.publish({ topic, value: VALUE }));
+  await fillTopic(side.client, topic, RECEIVE - PUBLISH, VALUE);
   const subscription = side.client.subscribe({ topic, group: 'bench' });
   const [assignment] = await subscription.until((a) => a.length === 1, 60_000);
   cpu = cpuMicros(pid);

@@ -10,10 +10,10 @@ import { request } from 'node:http';
 import { freePort } from '../scripts/kafka-broker.mjs';
 import { TestClient } from '../test/support/client.ts';
 import { spawnGateway } from '../test/support/process.ts';
+import { fillTopic } from './lib/sluice.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const RECEIVE = Number(process.env.BENCH_RECEIVE ?? 50_000);
-const CONCURRENCY = 64;
 const VALUE = Buffer.alloc(100, 'x');
 
 async function round(metricsOn: boolean): Promise<number> {
@@ -23,12 +23,7 @@ async function round(metricsOn: boolean): Promise<number> {
   const gateway = await spawnGateway(env);
   const client = new TestClient(gateway.address);
   const topic = `bench-metrics-${Date.now()}`;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next++ < RECEIVE) await client.publish({ topic, value: VALUE });
-    }),
-  );
+  await fillTopic(client, topic, RECEIVE, VALUE);
   const subscription = client.subscribe({ topic, group: 'bench' });
   const [assignment] = await subscription.until((a) => a.length === 1);
 

@@ -98,3 +98,14 @@ export async function readWithClient(address: string, topic: string, count: numb
     await client.close();
   }
 }
+
+/**
+ * Writes `count` records of `value` to `topic` through PublishBatch, 500 per
+ * call: a benchmark's setup, outside what it times (unary calls took a
+ * minute of a run's setup).
+ */
+export async function fillTopic(client: TestClient, topic: string, count: number, value: Buffer): Promise<void> {
+  for (let done = 0; done < count; done += 500) {
+    await client.publishBatch({ records: Array.from({ length: Math.min(500, count - done) }, () => ({ topic, value })) });
+  }
+}
