@@ -17,7 +17,7 @@ export async function main(env: Readonly<Record<string, string | undefined>> = p
   }
   const logger = createLogger(config.gateway.LOG_LEVEL);
   const heapGrowth = applyHeapGrowth(config.gateway.HEAP_GROWING_PERCENT);
-  if (heapGrowth !== undefined) logger.debug({ flag: heapGrowth }, 'V8 heap growth set');
+  if (heapGrowth !== undefined) logger.info({ flag: heapGrowth }, `V8 heap growth set: ${heapGrowth} (HEAP_GROWING_PERCENT)`);
   // grpc-js's own log lines ("E No address added ...") go to our log, not raw to stderr.
   grpc.setLogger({ error: (...args: unknown[]) => logger.warn({ source: 'grpc-js' }, format(...args)) });
   // Signals are handled from the very start: one that arrives while the stores

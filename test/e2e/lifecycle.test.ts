@@ -28,6 +28,8 @@ describe('operations (gateway as a child process, as npm start runs it)', () => 
   it('serves the standard health service and server reflection listing LiiklusService', async () => {
     gateway = await spawnGateway({ LOG_LEVEL: 'info' });
     expect(gateway.output()).toMatch(/NOT durable/);
+    // V8's heap growth, set at start (src/heap-growth.ts).
+    expect(gateway.output()).toMatch(/V8 heap growth set: --heap-growing-percent=300 /);
     const health = clientFor<grpc.Client & { Check: (r: object, cb: (e: Error | null, r: { status: string }) => void) => void }>(
       HEALTH_PROTO,
       ['grpc', 'health', 'v1', 'Health'],
