@@ -13,9 +13,9 @@ const FLAG = '--heap-growing-percent';
  * against the same limit. The gateway allocates little on the heap and
  * hundreds of MB/s in buffers, so once a quiet spell made V8 choose its
  * smallest growth (1.1× a 30 MB heap), every 8 MB or so of buffers set off a
- * full collection: 15 to 40 per 400 MB read, 1.7× the gateway's CPU per
- * record of 1 KiB (docs/benchmarks.md). V8's own largest growth, 4×, held
- * throughout keeps that to about one per round.
+ * full collection: 12 to 20 per 400 MB read, 1.7 to 2.1 times the gateway's
+ * CPU per record of 1 KiB (docs/benchmarks.md#v8s-heap-growth). V8's own
+ * largest growth, 4×, held throughout keeps that to about one.
  */
 export function heapGrowthFlag(percent: number, execArgv: readonly string[]): string | undefined {
   if (percent === 0) return undefined;
