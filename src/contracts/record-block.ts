@@ -169,6 +169,31 @@ export class RecordBlock {
     return new RecordBlock(this.topic, this.partition, this.bytes, this.columns, this.start + from, to - from, this.headerColumns, this.eventRows);
   }
 
+  /**
+   * Records `rows[0, count)` (indices into this block, ascending) as a block
+   * of their own: their columns copied, `bytes` shared; the block itself when
+   * all are chosen, undefined when none is.
+   */
+  select(rows: ArrayLike<number>, count: number): RecordBlock | undefined {
+    if (count === 0) return undefined;
+    if (count === this.length) return this;
+    const columns = new Float64Array(count * STRIDE);
+    const from = this.headerColumns;
+    const headerColumns = from === undefined ? undefined : new Float64Array(count * HEADER_STRIDE);
+    let eventRows: Uint8Array | undefined;
+    for (let k = 0; k < count; k++) {
+      const row = this.start + rows[k]!;
+      for (let n = 0; n < STRIDE; n++) columns[k * STRIDE + n] = this.columns[row * STRIDE + n]!;
+      if (headerColumns !== undefined) {
+        headerColumns[k * HEADER_STRIDE + HEADERS_START] = from![row * HEADER_STRIDE + HEADERS_START]!;
+        headerColumns[k * HEADER_STRIDE + HEADERS_END] = from![row * HEADER_STRIDE + HEADERS_END]!;
+      }
+      // Flags only when an event is among them: a block without events may go out as it is in any format.
+      if (this.eventRows?.[row] === 1) (eventRows ??= new Uint8Array(count))[k] = 1;
+    }
+    return new RecordBlock(this.topic, this.partition, this.bytes, columns, 0, count, headerColumns, eventRows);
+  }
+
   /** The records after `offset`; the block itself when none is at or below it, undefined when none is left. */
   after(offset: bigint): RecordBlock | undefined {
     const limit = Number(offset);

@@ -6,7 +6,6 @@ import {
   isSluiceError,
   NotFoundError,
   RecordBlock,
-  runRecords,
   UnavailableError,
   type GroupId,
   type Envelope,
@@ -17,7 +16,7 @@ import {
   type RecordRun,
 } from '../contracts/index.ts';
 import { ActivityLog } from './activity.ts';
-import { compileRecordFilter, filterBatch } from '../filtering/index.ts';
+import { compileFilter, filterRun } from '../filtering/index.ts';
 import { resolveGroupId } from './group-id.ts';
 import { InFlight } from './in-flight.ts';
 import { linkSignals } from '../contracts/linked-signal.ts';
@@ -171,8 +170,8 @@ export class Gateway {
           partitions,
         ),
     });
-    const matches = command.filter === undefined ? undefined : compileRecordFilter(command.filter);
-    const session = new Session(randomUUID(), topic, group, subscription, command.owner, matches);
+    const filter = command.filter === undefined ? undefined : compileFilter(command.filter);
+    const session = new Session(randomUUID(), topic, group, subscription, command.owner, filter);
     this.sessions.add(session);
     this.logger.debug({ sessionId: session.id, topic, group }, 'subscribed');
 
@@ -238,10 +237,11 @@ export class Gateway {
       );
       // A retry topic's records wait until due (a decorator decided once per stream: other topics pay nothing per record).
       const held = this.retries.holdsRecords(session.topic, session.group);
-      // Blocks (no object per record) where nothing here reads the records: no filter, no hold.
+      // Blocks (no object per record) where the store makes them and nothing here needs objects: a
+      // filter reads a block's rows as they are (block-filter.ts); holding reads records.
       const pulled: AsyncIterable<RecordRun> = held
         ? holdUntilDue(source.batches(stop.signal), stop.signal, this.retries.counts)
-        : session.matches === undefined && source.blocks !== undefined
+        : source.blocks !== undefined
           ? source.blocks(stop.signal)
           : source.batches(stop.signal);
       for await (const batch of pulled) {
@@ -252,7 +252,7 @@ export class Gateway {
         // batch (the consumer acks it and the lag reaches 0) without a
         // message per skipped record.
         const { records, skippedThrough } =
-          session.matches === undefined ? { records: fresh, skippedThrough: undefined } : filterBatch(runRecords(fresh), session.matches);
+          session.filter === undefined ? { records: fresh, skippedThrough: undefined } : filterRun(fresh, session.filter);
         if (records.length === 0 && skippedThrough === undefined) continue;
         stream.delivered += records.length;
         stream.inHand = true;

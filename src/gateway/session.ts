@@ -1,5 +1,5 @@
 import type { GroupId, PartitionSource, Subscription } from '../contracts/index.ts';
-import type { RecordPredicate } from '../filtering/index.ts';
+import type { CompiledFilter } from '../filtering/index.ts';
 
 /**
  * One Subscribe stream: a member of a consumer group, the partitions it holds
@@ -18,7 +18,7 @@ export class Session {
     /** The principal that opened it (undefined without authentication). */
     readonly owner?: string,
     /** The subscription's filter; undefined: every record is delivered. */
-    readonly matches?: RecordPredicate,
+    readonly filter?: CompiledFilter,
   ) {}
 
   /**

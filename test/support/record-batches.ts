@@ -73,3 +73,26 @@ export function messages(batches: Buffer[], cut: number): Buffer {
   return Buffer.concat([size, kept]);
 }
 
+
+export const isAscii = (text: string | Uint8Array) => [...text].every((ch) => (typeof ch === 'number' ? ch : ch.charCodeAt(0)) < 0x80);
+
+/**
+ * Headers a block carries: ASCII names, each once in its record; for a
+ * CloudEvent (a `ce_id` header), ASCII values of its `ce_*` and `content-type`
+ * headers and no extension name starting with a digit.
+ */
+export const carriableHeaders = (headers: Record<string, Buffer | Buffer[]>) => {
+  const entries = Object.entries(headers);
+  if (!entries.every(([name, value]) => !(Array.isArray(value) && value.length > 1) && isAscii(name))) return false;
+  if (!('ce_id' in headers)) return true;
+  return entries.every(([name, value]) => {
+    if (!name.startsWith('ce_') && name !== 'content-type') return true;
+    const bytes = Array.isArray(value) ? value[0]! : value;
+    return isAscii(bytes) && !/^ce_[0-9]/.test(name);
+  });
+};
+
+/** The record batches of a partition as a fetch response holds them, without the size before them. */
+export async function body(list: Batch[], cut: number): Promise<Buffer> {
+  return messages(await Promise.all(list.map(encode)), cut).subarray(4);
+}

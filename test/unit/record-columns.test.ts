@@ -8,7 +8,7 @@ import { blockOf, indexRecordBatches, inflateRecordBatches } from '../../plugins
 import { gunzipSync } from 'node:zlib';
 import { RecordBlock } from '../../src/contracts/index.ts';
 import { BlockReplies, encodeReceiveReply, MeasuredReplies, NotAnEventError } from '../../src/grpc/encoding.ts';
-import { batch, encode, messages, type Batch } from '../support/record-batches.ts';
+import { batch, body, carriableHeaders, type Batch } from '../support/record-batches.ts';
 
 /**
  * The receive path's columns against the object path they replace, on
@@ -21,28 +21,6 @@ import { batch, encode, messages, type Batch } from '../support/record-batches.t
 const plainBatch = batch.map((b) => ({ ...b, gzip: false, firstOffset: b.firstOffset % 1_000_000n, records: b.records.map((r) => ({ ...r, headers: {} })) }));
 const withHeaders = batch.map((b) => ({ ...b, gzip: false, firstOffset: b.firstOffset % 1_000_000n }));
 const batches = fc.array(fc.oneof({ arbitrary: plainBatch, weight: 3 }, { arbitrary: withHeaders, weight: 2 }, { arbitrary: batch, weight: 1 }), { minLength: 1, maxLength: 4 });
-
-const isAscii = (text: string | Uint8Array) => [...text].every((ch) => (typeof ch === 'number' ? ch : ch.charCodeAt(0)) < 0x80);
-/**
- * Headers a block carries: ASCII names, each once in its record; for a
- * CloudEvent (a `ce_id` header), ASCII values of its `ce_*` and `content-type`
- * headers and no extension name starting with a digit.
- */
-const carriableHeaders = (headers: Record<string, Buffer | Buffer[]>) => {
-  const entries = Object.entries(headers);
-  if (!entries.every(([name, value]) => !(Array.isArray(value) && value.length > 1) && isAscii(name))) return false;
-  if (!('ce_id' in headers)) return true;
-  return entries.every(([name, value]) => {
-    if (!name.startsWith('ce_') && name !== 'content-type') return true;
-    const bytes = Array.isArray(value) ? value[0]! : value;
-    return isAscii(bytes) && !/^ce_[0-9]/.test(name);
-  });
-};
-
-/** The record batches of a partition as a fetch response holds them, without the size before them. */
-async function body(list: Batch[], cut: number): Promise<Buffer> {
-  return messages(await Promise.all(list.map(encode)), cut).subarray(4);
-}
 
 /** Whether a block can carry every record of these batches, as far as `decoded` reached. */
 function carriable(list: Batch[], decoded: KafkajsMessage[]): boolean {
