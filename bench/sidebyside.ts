@@ -92,48 +92,44 @@ for (const size of [100, 1024] as const) {
   }
 }
 
-// Records with a header, as tracing instrumentation writes them (a W3C traceparent): the header goes
-// through the reply as bytes, no object per record.
-{
-  const count = QUICK ? 20_000 : 500_000;
-  scenarios.push({
+/** A ReceiveBatch row on its own topic of 100 B records on 4 partitions, each with `headers`, read in `format`. */
+function receiveBatchRow(name: string, topicPrefix: string, count: number, headers: Record<string, string>, format?: 'LIIKLUS_EVENT'): Scenario {
+  return {
     group: 'receive',
-    name: 'ReceiveBatch, 100 B + traceparent header, 4 partitions',
+    name,
     unit: 'records/s',
     better: 'higher',
     sluiceLabel: 'Sluice ReceiveBatch',
     directLabel: 'kafkajs eachBatch',
     run: async () => {
-      const topic = `bench-recv-headers-${Date.now()}`;
-      await preloadTopic(kafka, topic, 4, count, 100, { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+      const topic = `${topicPrefix}-${Date.now()}`;
+      await preloadTopic(kafka, topic, 4, count, 100, headers);
       const direct = await readDirect(kafka, topic, count);
-      const sluice = await readThroughSluice(batchClient, topic, 4, count, 'batch');
+      const sluice = await readThroughSluice(batchClient, topic, 4, count, 'batch', format);
       return { sluice, direct };
     },
-  });
+  };
 }
+
+// Records with a header, as tracing instrumentation writes them (a W3C traceparent): the header goes
+// through the reply as bytes, no object per record.
+scenarios.push(
+  receiveBatchRow('ReceiveBatch, 100 B + traceparent header, 4 partitions', 'bench-recv-headers', QUICK ? 20_000 : 500_000, {
+    traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01',
+  }),
+);
 
 // Events as Liiklus clients publish and read them: CloudEvents in binary mode (ce_ headers, as Sluice's
 // Publish of a LiiklusEvent writes them), received as LiiklusEvent (format LIIKLUS_EVENT).
-{
-  const count = QUICK ? 20_000 : 300_000;
-  const event = { ce_id: '9f1c7a52-3b0e-4c8a-a1a4-5d2f0e6b7c91', ce_type: 'com.example.order.created', ce_source: '/orders', ce_specversion: '1.0', 'content-type': 'application/json' };
-  scenarios.push({
-    group: 'receive',
-    name: 'ReceiveBatch LIIKLUS_EVENT, 100 B CloudEvents, 4 partitions',
-    unit: 'records/s',
-    better: 'higher',
-    sluiceLabel: 'Sluice ReceiveBatch',
-    directLabel: 'kafkajs eachBatch',
-    run: async () => {
-      const topic = `bench-recv-events-${Date.now()}`;
-      await preloadTopic(kafka, topic, 4, count, 100, event);
-      const direct = await readDirect(kafka, topic, count);
-      const sluice = await readThroughSluice(batchClient, topic, 4, count, 'batch', 'LIIKLUS_EVENT');
-      return { sluice, direct };
-    },
-  });
-}
+scenarios.push(
+  receiveBatchRow(
+    'ReceiveBatch LIIKLUS_EVENT, 100 B CloudEvents, 4 partitions',
+    'bench-recv-events',
+    QUICK ? 20_000 : 300_000,
+    { ce_id: '9f1c7a52-3b0e-4c8a-a1a4-5d2f0e6b7c91', ce_type: 'com.example.order.created', ce_source: '/orders', ce_specversion: '1.0', 'content-type': 'application/json' },
+    'LIIKLUS_EVENT',
+  ),
+);
 
 // What an application gets: the Sluice TS client's subscribe().each(), acking as it goes.
 {

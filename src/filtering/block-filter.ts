@@ -11,9 +11,7 @@ export interface CompiledFilter {
 }
 
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
-const CE_PREFIX = utf8(CLOUDEVENT_HEADER_PREFIX);
 const CE_TYPE = utf8(`${CLOUDEVENT_HEADER_PREFIX}type`);
-const CONTENT_TYPE = utf8(CONTENT_TYPE_HEADER);
 /** Reads a row's headers; one for the process, as filtering never yields midway. */
 const reader = new HeaderReader();
 
@@ -45,8 +43,11 @@ export function compileRowFilter(spec: RecordFilterSpec): RowPredicate | undefin
   }
   for (const [name, expected] of spec.headers) {
     const nameBytes = utf8(name);
+    // An event's own attributes and content type are not among its headers (cloudEventOfHeaders).
+    const eventAttribute = name.startsWith(CLOUDEVENT_HEADER_PREFIX) || name === CONTENT_TYPE_HEADER;
     checks.push((block, i) => {
-      const value = headerValue(block, i, nameBytes);
+      if (eventAttribute && block.isEvent(i)) return false;
+      const value = findHeader(block, i, nameBytes);
       return value !== undefined && bytesEqual(block.bytes, value.start, value.length, expected);
     });
   }
@@ -70,14 +71,12 @@ interface Place {
 
 const place: Place = { start: 0, length: 0 };
 
-/** The place of record i's header `name` among the headers its record has (an event's attributes are not), or undefined. */
-function headerValue(block: RecordBlock, i: number, name: Uint8Array): Place | undefined {
+/** The place of record i's header `name`, or undefined. */
+function findHeader(block: RecordBlock, i: number, name: Uint8Array): Place | undefined {
   const bytes = block.bytes;
-  const event = block.isEvent(i);
   const h = reader.reset(bytes, block.headersStart(i), block.headersEnd(i));
   while (h.next()) {
     if (!bytesEqual(bytes, h.nameStart, h.nameLength, name)) continue;
-    if (event && (startsWith(bytes, h.nameStart, h.nameLength, CE_PREFIX) || bytesEqual(bytes, h.nameStart, h.nameLength, CONTENT_TYPE))) return undefined;
     place.start = h.valueStart;
     place.length = Math.max(h.valueLength, 0);
     return place;
@@ -85,28 +84,15 @@ function headerValue(block: RecordBlock, i: number, name: Uint8Array): Place | u
   return undefined;
 }
 
+const NO_TYPE: Place = { start: 0, length: 0 };
+
 /** The place of event row i's type (`ce_type`; empty when absent, as cloudEventOfHeaders reads it). */
-function eventTypeOf(block: RecordBlock, i: number): Place {
-  const bytes = block.bytes;
-  const h = reader.reset(bytes, block.headersStart(i), block.headersEnd(i));
-  while (h.next()) {
-    if (!bytesEqual(bytes, h.nameStart, h.nameLength, CE_TYPE)) continue;
-    place.start = h.valueStart;
-    place.length = Math.max(h.valueLength, 0);
-    return place;
-  }
-  place.start = 0;
-  place.length = 0;
-  return place;
-}
+const eventTypeOf = (block: RecordBlock, i: number): Place => findHeader(block, i, CE_TYPE) ?? NO_TYPE;
 
+/** Whether bytes[start, start + length) are `expected`. */
 function bytesEqual(bytes: Uint8Array, start: number, length: number, expected: Uint8Array): boolean {
-  return length === expected.length && startsWith(bytes, start, length, expected);
-}
-
-function startsWith(bytes: Uint8Array, start: number, length: number, prefix: Uint8Array): boolean {
-  if (length < prefix.length) return false;
-  for (let k = 0; k < prefix.length; k++) if (bytes[start + k] !== prefix[k]) return false;
+  if (length !== expected.length) return false;
+  for (let k = 0; k < length; k++) if (bytes[start + k] !== expected[k]) return false;
   return true;
 }
 
